@@ -1,0 +1,29 @@
+/**
+ * What evented's own packages share: validation and serialisation that every store adapter
+ * runs at its boundary. Not part of the public API; it may change in any release.
+ */
+export {
+  prepareAppend,
+  assertStreamId,
+  assertExpectedVersion,
+  expectedVersionNumber,
+} from './event-store/prepare-append.js';
+export type { PreparedAppend, PreparedEvent } from './event-store/prepare-append.js';
+export { prepareSnapshot } from './snapshot-store/prepare-snapshot.js';
+export type { PreparedSnapshot } from './snapshot-store/prepare-snapshot.js';
+export { validateCheckpoint } from './checkpoint-store/validate-checkpoint.js';
+export {
+  assertValidId,
+  normalizeEventId,
+  assertNonNegativeInteger,
+  assertPositiveInteger,
+  describeType,
+  describeValue,
+} from './validation/ids.js';
+export { toJson, metadataToJson, parseJson, parseMetadata } from './validation/json.js';
+export {
+  concurrencyConflict,
+  invalidArgument,
+  limitExceeded,
+  closedError,
+} from './errors/errors.js';
