@@ -32,3 +32,56 @@ export type { Storage, StorageCapabilities } from './storage/storage.js';
 export { defaultLimits, resolveLimits } from './validation/limits.js';
 export type { Limits } from './validation/limits.js';
 export { RESERVED_ID_PREFIX } from './validation/ids.js';
+
+export type { Command, CommandResult, DispatchOptions } from './command-handling/command.js';
+export type {
+  BusinessLogic,
+  AggregateHistory,
+  Decision,
+  HandleOptions,
+} from './command-handling/business-logic.js';
+export { fromDecider } from './command-handling/decider.js';
+export type { Decider, Message } from './command-handling/decider.js';
+export { reject, isRejection, rejectCommand } from './command-handling/rejection.js';
+export type { Rejection } from './command-handling/rejection.js';
+export { CommandHandler, defaultCommandRetryOptions } from './command-handling/command-handler.js';
+export type {
+  CommandHandlerDependencies,
+  CommandRetryOptions,
+  DomainRegistration,
+} from './command-handling/command-handler.js';
+
+export type { EventBus, EventListener } from './bus/event-bus.js';
+export { InProcessEventBus } from './bus/in-process-event-bus.js';
+
+export type { Projector, ProjectionContext } from './processors/projector.js';
+export type { Saga, SagaContext, SagaCommand } from './processors/saga.js';
+export type {
+  ProcessorStatus,
+  ProcessorState,
+  ProcessorFailure,
+} from './processors/processor-status.js';
+export { Processor, defaultProcessorOptions } from './processors/processor.js';
+export type {
+  ProcessorOptions,
+  ProcessorDependencies,
+  ProcessorDefinition,
+} from './processors/processor.js';
+export { ProcessorCoordinator } from './processors/processor-coordinator.js';
+export { ProjectorCoordinator } from './processors/projector-coordinator.js';
+export { SagaCoordinator, sagaCommandId } from './processors/saga-coordinator.js';
+export type { CommandSender } from './processors/saga-coordinator.js';
+
+export type {
+  StorageConfig,
+  SqliteStorageConfig,
+  StorageFactory,
+} from './storage/storage-config.js';
+
+export { Evented, createEvented, DEFAULT_WAIT_FOR_TIMEOUT_MS } from './facade/evented.js';
+export { EventedBuilder } from './facade/evented-builder.js';
+export type { BusinessLogicOptions } from './facade/evented-builder.js';
+export { EventedConfig } from './facade/evented-config.js';
+
+export type { Logger } from './observability/logger.js';
+export { consoleLogger, silentLogger } from './observability/logger.js';

@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventBus } from '../bus/event-bus.js';
+import { isEventedError } from '../errors/evented-error.js';
+import { concurrencyConflict } from '../errors/errors.js';
+import type { AppendResult, EventStore } from '../event-store/event-store.js';
+import type { StreamId } from '../event-store/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { SnapshotStore } from '../snapshot-store/snapshot-store.js';
+import type { Limits } from '../validation/limits.js';
+import type { AggregateHistory, BusinessLogic, Decision } from './business-logic.js';
+import type { Command, CommandResult } from './command.js';
+import { unknownDomain, validateCommand } from './validate-command.js';
+
+/** One domain's business logic and its snapshot policy. */
+export interface DomainRegistration {
+  readonly logic: BusinessLogic;
+  /** Save a snapshot each time the version crosses a multiple of this; off when absent. */
+  readonly snapshotEvery?: number;
+}
+
+/** How a command handler retries after a concurrency conflict. */
+export interface CommandRetryOptions {
+  /** Reloads and retries after a conflict; default 5. Never for an explicit `expectedVersion`. */
+  readonly maxRetries?: number;
+  /** Upper bound of the random delay before the first retry, doubled each time; default 2 ms. */
+  readonly backoffMs?: number;
+}
+
+/** Defaults of {@link CommandRetryOptions}. */
+export const defaultCommandRetryOptions = { maxRetries: 5, backoffMs: 2 } as const;
+
+/** What a command handler works with. */
+export interface CommandHandlerDependencies {
+  readonly eventStore: EventStore;
+  readonly snapshotStore: SnapshotStore;
+  readonly bus: EventBus;
+  readonly domains: ReadonlyMap<string, DomainRegistration>;
+  readonly limits: Limits;
+  readonly logger: Logger;
+  readonly retry?: CommandRetryOptions;
+}
+
+/**
+ * Runs commands: load the aggregate (latest snapshot, then the events after it), run the
+ * domain's business logic, append with the loaded version as expected version, retry on a
+ * conflict, publish the events, and apply the snapshot policy.
+ */
+export class CommandHandler {
+  readonly #deps: CommandHandlerDependencies;
+  readonly #maxRetries: number;
+  readonly #backoffMs: number;
+  readonly #pendingSnapshots = new Set<Promise<void>>();
+
+  constructor(dependencies: CommandHandlerDependencies) {
+    this.#deps = dependencies;
+    this.#maxRetries = dependencies.retry?.maxRetries ?? defaultCommandRetryOptions.maxRetries;
+    this.#backoffMs = dependencies.retry?.backoffMs ?? defaultCommandRetryOptions.backoffMs;
+  }
+
+  /** Handles one command; see `Evented.dispatch`. */
+  async handle(command: Command): Promise<CommandResult> {
+    validateCommand(command, this.#deps.limits);
+    const registration = this.#deps.domains.get(command.domain);
+    if (!registration) throw unknownDomain(command.domain, [...this.#deps.domains.keys()]);
+    if (command.commandId !== undefined) {
+      const previous = await this.#previousResult(command.commandId);
+      if (previous) return previous;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#attempt(command, registration);
+      } catch (error) {
+        const retriable =
+          isEventedError(error, 'CONCURRENCY_CONFLICT') &&
+          command.expectedVersion === undefined &&
+          attempt < this.#maxRetries;
+        if (!retriable) throw error;
+        await sleep(Math.random() * this.#backoffMs * 2 ** attempt);
+      }
+    }
+  }
+
+  /** Resolves when the snapshots being written have been saved (or have failed). */
+  async settle(): Promise<void> {
+    await Promise.all(this.#pendingSnapshots);
+  }
+
+  async #attempt(command: Command, registration: DomainRegistration): Promise<CommandResult> {
+    const stream = { domain: command.domain, aggregateId: command.aggregateId };
+    const history = await this.#load(stream, registration);
+    if (command.expectedVersion !== undefined && command.expectedVersion !== history.version) {
+      throw concurrencyConflict(
+        stream.domain,
+        stream.aggregateId,
+        command.expectedVersion,
+        history.version,
+      );
+    }
+    const snapshotWanted = this.#snapshotDue(registration, history.events.length);
+    const decision: Decision = await registration.logic.handle(command, history, {
+      snapshotWanted,
+    });
+    const result = await this.#deps.eventStore.appendToStream(stream, decision.events, {
+      expectedVersion: history.version,
+      ...(command.commandId !== undefined && { commandId: command.commandId }),
+      correlationId: command.correlationId ?? command.commandId,
+      // The events' cause is the command; the command's own cause stays in its record.
+      causationId: command.commandId ?? command.causationId,
+    });
+    if (!result.duplicate && result.events.length > 0) {
+      await this.#deps.bus.publish(result.events);
+      if (
+        decision.snapshot &&
+        this.#snapshotDue(registration, history.events.length, result.events.length)
+      ) {
+        this.#saveSnapshot(stream, result.version, decision.snapshot);
+      }
+    }
+    return toCommandResult(result, command.commandId);
+  }
+
+  async #load(stream: StreamId, registration: DomainRegistration): Promise<AggregateHistory> {
+    const { eventStore, snapshotStore } = this.#deps;
+    let snapshot =
+      registration.snapshotEvery === undefined
+        ? undefined
+        : await snapshotStore.latestSnapshot(stream);
+    if (snapshot && snapshot.schemaVersion !== (registration.logic.snapshotSchemaVersion ?? 1)) {
+      snapshot = undefined;
+    }
+    const events = await eventStore.readStream(stream, {
+      fromVersion: (snapshot?.version ?? 0) + 1,
+    });
+    const version = events.at(-1)?.version ?? snapshot?.version ?? 0;
+    return { snapshot, events, version };
+  }
+
+  /**
+   * The policy "a snapshot every N events": due once the events replayed on load plus the
+   * new ones reach N. Before deciding, ask for a snapshot if one more event would reach it.
+   */
+  #snapshotDue(registration: DomainRegistration, replayed: number, added = 1): boolean {
+    const every = registration.snapshotEvery;
+    return every !== undefined && replayed + added >= every;
+  }
+
+  #saveSnapshot(
+    stream: StreamId,
+    version: number,
+    snapshot: NonNullable<Decision['snapshot']>,
+  ): void {
+    const saving = this.#deps.snapshotStore
+      .saveSnapshot({
+        ...stream,
+        version,
+        state: snapshot.state,
+        schemaVersion: snapshot.schemaVersion ?? 1,
+      })
+      .catch((error: unknown) => {
+        this.#deps.logger.warn(
+          { err: error, ...stream, version },
+          'saving a snapshot failed; loading replays more events',
+        );
+      })
+      .finally(() => this.#pendingSnapshots.delete(saving));
+    this.#pendingSnapshots.add(saving);
+  }
+
+  async #previousResult(commandId: string): Promise<CommandResult | undefined> {
+    const { eventStore } = this.#deps;
+    const record = await eventStore.findCommand(commandId);
+    if (!record) return undefined;
+    const count = record.toVersion - record.fromVersion;
+    const events =
+      count === 0
+        ? []
+        : await eventStore.readStream(record, {
+            fromVersion: record.fromVersion + 1,
+            limit: count,
+          });
+    return {
+      domain: record.domain,
+      aggregateId: record.aggregateId,
+      commandId,
+      events,
+      version: record.toVersion,
+      duplicate: true,
+    };
+  }
+}
+
+function toCommandResult(result: AppendResult, commandId: string | undefined): CommandResult {
+  return {
+    domain: result.domain,
+    aggregateId: result.aggregateId,
+    commandId,
+    events: result.events,
+    version: result.version,
+    duplicate: result.duplicate,
+  };
+}

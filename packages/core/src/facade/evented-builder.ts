@@ -1,0 +1,83 @@
+import type { BusinessLogic } from '../command-handling/business-logic.js';
+import type { DomainRegistration } from '../command-handling/command-handler.js';
+import { fromDecider } from '../command-handling/decider.js';
+import type { Decider } from '../command-handling/decider.js';
+import { EventedError } from '../errors/evented-error.js';
+import type { Projector } from '../processors/projector.js';
+import type { Saga } from '../processors/saga.js';
+import { assertPositiveInteger, assertValidId } from '../validation/ids.js';
+import type { Evented } from './evented.js';
+import type { EventedConfig } from './evented-config.js';
+
+/** Options of one domain's registration. */
+export interface BusinessLogicOptions {
+  /** Save a snapshot once this many events were replayed since the last one. */
+  readonly snapshotEvery?: number;
+}
+
+/** Sugar over an {@link EventedConfig}: each `with…` adds to it; `build()` runs it. */
+export class EventedBuilder {
+  #config: EventedConfig;
+  readonly #open: (config: EventedConfig) => Promise<Evented>;
+
+  /** Use `Evented.builder(config)`. */
+  constructor(config: EventedConfig, open: (config: EventedConfig) => Promise<Evented>) {
+    this.#config = config;
+    this.#open = open;
+  }
+
+  /** Routes a domain's commands to business logic: a decider, or a `BusinessLogic`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any decider's state and messages
+  withBusinessLogic(
+    domain: string,
+    logic: BusinessLogic | Decider<any, any, any>,
+    options: BusinessLogicOptions = {},
+  ): this {
+    assertValidId('domain', domain);
+    if (this.#config.domains?.[domain]) {
+      throw new EventedError('CONFIGURATION', `domain ${domain} has business logic already`, {
+        domain,
+      });
+    }
+    if (options.snapshotEvery !== undefined)
+      assertPositiveInteger('snapshotEvery', options.snapshotEvery);
+    const registration: DomainRegistration = {
+      logic: isDecider(logic) ? fromDecider(logic) : logic,
+      ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }),
+    };
+    this.#config = {
+      ...this.#config,
+      domains: { ...this.#config.domains, [domain]: registration },
+    };
+    return this;
+  }
+
+  /** Adds a projector; its processor starts with the application. */
+  withProjector(projector: Projector): this {
+    assertValidId('projector.name', projector.name);
+    this.#config = { ...this.#config, projectors: [...(this.#config.projectors ?? []), projector] };
+    return this;
+  }
+
+  /** Adds a saga; its processor starts with the application. */
+  withSaga(saga: Saga): this {
+    assertValidId('saga.name', saga.name);
+    this.#config = { ...this.#config, sagas: [...(this.#config.sagas ?? []), saga] };
+    return this;
+  }
+
+  /** The config built so far. */
+  get config(): EventedConfig {
+    return this.#config;
+  }
+
+  /** Opens the stores and starts the processors. */
+  build(): Promise<Evented> {
+    return this.#open(this.#config);
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any decider's state and messages
+function isDecider(logic: BusinessLogic | Decider<any, any, any>): logic is Decider<any, any, any> {
+  return 'decide' in logic && 'evolve' in logic;
+}

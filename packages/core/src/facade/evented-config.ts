@@ -1,0 +1,42 @@
+import type { EventBus } from '../bus/event-bus.js';
+import type {
+  CommandRetryOptions,
+  DomainRegistration,
+} from '../command-handling/command-handler.js';
+import type { Logger } from '../observability/logger.js';
+import type { ProcessorOptions } from '../processors/processor.js';
+import type { Projector } from '../processors/projector.js';
+import type { Saga } from '../processors/saga.js';
+import type { StorageConfig } from '../storage/storage-config.js';
+import type { Limits } from '../validation/limits.js';
+
+/**
+ * Everything an evented application is made of, as one plain object. `Evented.builder`,
+ * and later the server's config file, produce it; `createEvented` runs it.
+ */
+export interface EventedConfig {
+  readonly storage: StorageConfig;
+  /** Business logic per domain. */
+  readonly domains?: Readonly<Record<string, DomainRegistration>>;
+  readonly projectors?: readonly Projector[];
+  readonly sagas?: readonly Saga[];
+  readonly commandRetry?: CommandRetryOptions;
+  readonly processors?: ProcessorOptions;
+  readonly limits?: Partial<Limits>;
+  /** Default: warnings and errors to stderr. Pass a pino logger, or `silentLogger`. */
+  readonly logger?: Logger;
+  /** Default: an `InProcessEventBus`. */
+  readonly bus?: EventBus;
+}
+
+/** Factories of the usual configurations. */
+export const EventedConfig = {
+  /** SQLite in memory: for development and tests. Nothing survives the process. */
+  inMemory(): EventedConfig {
+    return { storage: { kind: 'sqlite', path: ':memory:' } };
+  },
+  /** SQLite in a file (WAL, `synchronous=FULL` unless `'normal'` is asked for). */
+  sqlite(path: string, options: { synchronous?: 'full' | 'normal' } = {}): EventedConfig {
+    return { storage: { kind: 'sqlite', path, ...options } };
+  },
+} as const;

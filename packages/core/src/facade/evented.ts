@@ -1,0 +1,189 @@
+import type { EventBus, EventListener } from '../bus/event-bus.js';
+import { InProcessEventBus } from '../bus/in-process-event-bus.js';
+import type { Command, CommandResult, DispatchOptions } from '../command-handling/command.js';
+import { CommandHandler } from '../command-handling/command-handler.js';
+import type { DomainRegistration } from '../command-handling/command-handler.js';
+import { EventedError } from '../errors/evented-error.js';
+import { closedError } from '../errors/errors.js';
+import type { Logger } from '../observability/logger.js';
+import { consoleLogger } from '../observability/logger.js';
+import type { ProcessorCoordinator } from '../processors/processor-coordinator.js';
+import type { ProcessorStatus } from '../processors/processor-status.js';
+import { ProjectorCoordinator } from '../processors/projector-coordinator.js';
+import { SagaCoordinator } from '../processors/saga-coordinator.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { Storage } from '../storage/storage.js';
+import { assertPositiveInteger } from '../validation/ids.js';
+import { resolveLimits } from '../validation/limits.js';
+import { EventedBuilder } from './evented-builder.js';
+import type { EventedConfig } from './evented-config.js';
+
+/** How long `dispatch` waits for the processors named in `waitFor` by default. */
+export const DEFAULT_WAIT_FOR_TIMEOUT_MS = 5_000;
+
+/**
+ * An evented application in one process: stores, command handling, projectors and sagas.
+ *
+ * ```ts
+ * const evented = await Evented.builder(EventedConfig.inMemory())
+ *   .withBusinessLogic('account', account)
+ *   .withProjector(balances)
+ *   .build();
+ * const result = await evented.dispatch(
+ *   { domain: 'account', aggregateId: 'a-1', type: 'Deposit', data: { amount: 10 } },
+ *   { waitFor: ['balances'] },
+ * );
+ * await evented.close();
+ * ```
+ */
+export class Evented {
+  /** The stores; for reading events and for read models in the same database. */
+  readonly storage: Storage;
+  readonly #handler: CommandHandler;
+  readonly #bus: EventBus;
+  readonly #projectors: ProjectorCoordinator;
+  readonly #sagas: SagaCoordinator;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  /** Starts a builder; `build()` opens the stores and starts the processors. */
+  static builder(config: EventedConfig): EventedBuilder {
+    return new EventedBuilder(config, createEvented);
+  }
+
+  /** Use {@link createEvented} or {@link Evented.builder}. */
+  private constructor(storage: Storage, config: EventedConfig, logger: Logger) {
+    const limits = resolveLimits(config.limits);
+    this.storage = storage;
+    this.#bus = config.bus ?? new InProcessEventBus(logger);
+    this.#handler = new CommandHandler({
+      eventStore: storage.eventStore,
+      snapshotStore: storage.snapshotStore,
+      bus: this.#bus,
+      domains: new Map<string, DomainRegistration>(Object.entries(config.domains ?? {})),
+      limits,
+      logger,
+      ...(config.commandRetry && { retry: config.commandRetry }),
+    });
+    const deps = {
+      eventStore: storage.eventStore,
+      checkpointStore: storage.checkpointStore,
+      logger,
+    };
+    this.#projectors = new ProjectorCoordinator(config.projectors ?? [], deps, config.processors);
+    this.#sagas = new SagaCoordinator(
+      config.sagas ?? [],
+      (command) => this.#handler.handle(command),
+      deps,
+      config.processors,
+    );
+    const names = new Set(this.#projectors.names);
+    for (const name of this.#sagas.names) {
+      if (names.has(name)) {
+        throw new EventedError('CONFIGURATION', `a projector and a saga are both named ${name}`, {
+          processor: name,
+        });
+      }
+    }
+  }
+
+  /** @internal Opens the stores, prepares the projectors and starts every processor. */
+  static async open(config: EventedConfig): Promise<Evented> {
+    const logger = config.logger ?? consoleLogger;
+    const storage = await openStorage(config.storage, resolveLimits(config.limits));
+    try {
+      const evented = new Evented(storage, config, logger);
+      for (const projector of config.projectors ?? []) await projector.start?.(storage);
+      evented.#projectors.start();
+      evented.#sagas.start();
+      return evented;
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Handles a command: load the aggregate, run its domain's business logic, append the
+   * events with sequence validation (retrying on conflict unless the command names an
+   * `expectedVersion`), publish them, and return what was recorded. A rejection fails with
+   * `COMMAND_REJECTED` and writes nothing; a repeated `commandId` returns the first result.
+   * With `waitFor`, resolves only once those processors have handled the events.
+   */
+  async dispatch(command: Command, options: DispatchOptions = {}): Promise<CommandResult> {
+    if (this.#closed) throw closedError('evented');
+    const waitFor = options.waitFor ?? [];
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_FOR_TIMEOUT_MS;
+    assertPositiveInteger('timeoutMs', timeoutMs);
+    for (const name of waitFor) this.#coordinatorOf(name);
+    const handling = this.#handler.handle(command);
+    this.#inFlight.add(handling);
+    let result: CommandResult;
+    try {
+      result = await handling;
+    } finally {
+      this.#inFlight.delete(handling);
+    }
+    const last = result.events.at(-1);
+    if (last) {
+      await Promise.all(
+        waitFor.map((name) => this.#coordinatorOf(name).waitFor(name, last.position, timeoutMs)),
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Resolves once the named processors (default: all) have handled every event in the log
+   * as it is now, including events that sagas issued meanwhile only if already recorded.
+   */
+  async waitForProcessors(
+    options: { names?: readonly string[]; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const names = options.names ?? this.processors().map((status) => status.name);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_FOR_TIMEOUT_MS;
+    const head = await this.storage.eventStore.headPosition();
+    await Promise.all(
+      names.map((name) => this.#coordinatorOf(name).waitFor(name, head, timeoutMs)),
+    );
+  }
+
+  /** The status of every processor: state, checkpoint, and the event it failed at, if any. */
+  processors(): ProcessorStatus[] {
+    return [...this.#projectors.status(), ...this.#sagas.status()];
+  }
+
+  /** Restarts a processor that stopped in the `error` state, from its checkpoint. */
+  restartProcessor(name: string): void {
+    this.#coordinatorOf(name).restart(name);
+  }
+
+  /** Calls `listener` with the events of every append made through this instance. */
+  subscribe(listener: EventListener): () => void {
+    return this.#bus.subscribe(listener);
+  }
+
+  /** Stops the processors after the page in hand, lets commands in flight finish, closes the stores. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sagas.stop();
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#projectors.stop();
+    await this.#handler.settle();
+    await this.storage.close();
+  }
+
+  #coordinatorOf(name: string): ProcessorCoordinator {
+    if (this.#projectors.has(name)) return this.#projectors;
+    if (this.#sagas.has(name)) return this.#sagas;
+    throw new EventedError('NOT_FOUND', `no projector or saga is named ${name}`, {
+      processor: name,
+    });
+  }
+}
+
+/** Opens an application from one plain config; what `Evented.builder(...).build()` calls. */
+export function createEvented(config: EventedConfig): Promise<Evented> {
+  return Evented.open(config);
+}

@@ -1,0 +1,65 @@
+import { EventedError } from '../errors/evented-error.js';
+import type { Position } from '../event-store/types.js';
+import type { Processor } from './processor.js';
+import type { ProcessorStatus } from './processor-status.js';
+
+/** Runs a set of named processors: start, stop, status, and waiting for a position. */
+export class ProcessorCoordinator {
+  readonly #processors = new Map<string, Processor>();
+
+  constructor(processors: readonly Processor[]) {
+    for (const processor of processors) {
+      if (this.#processors.has(processor.name)) {
+        throw new EventedError('CONFIGURATION', `two processors are named ${processor.name}`, {
+          processor: processor.name,
+        });
+      }
+      this.#processors.set(processor.name, processor);
+    }
+  }
+
+  /** The names of the processors, in registration order. */
+  get names(): string[] {
+    return [...this.#processors.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#processors.has(name);
+  }
+
+  start(): void {
+    for (const processor of this.#processors.values()) processor.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#processors.values()].map((processor) => processor.stop()));
+  }
+
+  status(): ProcessorStatus[] {
+    return [...this.#processors.values()].map((processor) => processor.status());
+  }
+
+  /** Restarts a processor stopped in the `error` state, from its checkpoint. */
+  restart(name: string): void {
+    this.#get(name).start();
+  }
+
+  /** Resolves when the named processor has handled everything up to `position`. */
+  waitFor(name: string, position: Position, timeoutMs: number): Promise<void> {
+    return this.#get(name).waitFor(position, timeoutMs);
+  }
+
+  #get(name: string): Processor {
+    const processor = this.#processors.get(name);
+    if (!processor) {
+      throw new EventedError(
+        'NOT_FOUND',
+        `no processor is named ${name} (known: ${this.names.join(', ') || 'none'})`,
+        {
+          processor: name,
+        },
+      );
+    }
+    return processor;
+  }
+}

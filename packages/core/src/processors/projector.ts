@@ -1,0 +1,35 @@
+import type { EventFilter } from '../event-store/event-store.js';
+import type { RecordedEvent } from '../event-store/types.js';
+import type { Storage } from '../storage/storage.js';
+
+/** What a projector's `handle` receives besides the event. */
+export interface ProjectionContext {
+  /** The processor's name (the projector's). */
+  readonly processor: string;
+  /**
+   * For `delivery: 'transactional'`, the store's open transaction (a better-sqlite3
+   * `Database`, a `pg` client): write the read model through it. Otherwise undefined.
+   */
+  readonly transaction: unknown;
+}
+
+/**
+ * A read-model builder. Its processor reads the global log after the projector's
+ * checkpoint, calls `handle` for each event in order, then saves the checkpoint.
+ *
+ * - `'at-least-once'` (default): after a crash, events since the last checkpoint are
+ *   handled again, so `handle` should be idempotent.
+ * - `'transactional'`: the read model lives in the store's database; `handle` writes it
+ *   through `context.transaction`, and a page of events commits with its checkpoint in one
+ *   transaction: exactly once. Needs a store with `transactionalCheckpoints`; adapter
+ *   packages offer typed helpers (`sqliteProjector`).
+ */
+export interface Projector {
+  readonly name: string;
+  /** Only events matching this are handled; the checkpoint still moves past the others. */
+  readonly filter?: EventFilter;
+  readonly delivery?: 'at-least-once' | 'transactional';
+  handle(event: RecordedEvent, context: ProjectionContext): void | Promise<void>;
+  /** Called once before the processor starts, e.g. to create the read model's tables. */
+  start?(storage: Storage): void | Promise<void>;
+}
