@@ -9,6 +9,10 @@ import { assertPositiveInteger, assertValidId } from '../validation/ids.js';
 import type { Evented } from './evented.js';
 import type { EventedConfig } from './evented-config.js';
 
+/** A decider of any state and messages: each domain has its own. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- variance: any decider must fit
+type AnyDecider = Decider<any, any, any>;
+
 /** Options of one domain's registration. */
 export interface BusinessLogicOptions {
   /** Save a snapshot once this many events were replayed since the last one. */
@@ -27,10 +31,9 @@ export class EventedBuilder {
   }
 
   /** Routes a domain's commands to business logic: a decider, or a `BusinessLogic`. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any decider's state and messages
   withBusinessLogic(
     domain: string,
-    logic: BusinessLogic | Decider<any, any, any>,
+    logic: BusinessLogic | AnyDecider,
     options: BusinessLogicOptions = {},
   ): this {
     assertValidId('domain', domain);
@@ -77,7 +80,6 @@ export class EventedBuilder {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any decider's state and messages
-function isDecider(logic: BusinessLogic | Decider<any, any, any>): logic is Decider<any, any, any> {
+function isDecider(logic: BusinessLogic | AnyDecider): logic is AnyDecider {
   return 'decide' in logic && 'evolve' in logic;
 }
