@@ -50,6 +50,8 @@ export class CommandHandler {
   readonly #maxRetries: number;
   readonly #backoffMs: number;
   readonly #pendingSnapshots = new Set<Promise<void>>();
+  /** The tail of each aggregate's queue of commands in this process. */
+  readonly #queues = new Map<string, Promise<void>>();
 
   constructor(dependencies: CommandHandlerDependencies) {
     this.#deps = dependencies;
@@ -62,14 +64,42 @@ export class CommandHandler {
     validateCommand(command, this.#deps.limits);
     const registration = this.#deps.domains.get(command.domain);
     if (!registration) throw unknownDomain(command.domain, [...this.#deps.domains.keys()]);
-    if (command.commandId !== undefined) {
+    return this.#inQueue(`${command.domain}\u0000${command.aggregateId}`, async () => {
       const previous = await this.#previousResult(command.commandId);
-      if (previous) return previous;
+      return previous ?? this.#withRetries(command, registration);
+    });
+  }
+
+  /**
+   * Runs one aggregate's commands one after the other within this process, so that they
+   * do not conflict with each other; conflicts with other processes are left to retries.
+   */
+  async #inQueue<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(key);
+    let release!: () => void;
+    const tail = new Promise<void>((resolve) => (release = resolve));
+    const queued = previous ? previous.then(() => tail) : tail;
+    this.#queues.set(key, queued);
+    try {
+      if (previous) await previous;
+      return await work();
+    } finally {
+      release();
+      if (this.#queues.get(key) === queued) this.#queues.delete(key);
     }
+  }
+
+  async #withRetries(command: Command, registration: DomainRegistration): Promise<CommandResult> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#attempt(command, registration);
       } catch (error) {
+        if (isEventedError(error, 'COMMAND_REJECTED')) {
+          // Another process may have run this very command meanwhile: its result stands.
+          const previous = await this.#previousResult(command.commandId);
+          if (previous) return previous;
+          throw error;
+        }
         const retriable =
           isEventedError(error, 'CONCURRENCY_CONFLICT') &&
           command.expectedVersion === undefined &&
@@ -166,7 +196,8 @@ export class CommandHandler {
     this.#pendingSnapshots.add(saving);
   }
 
-  async #previousResult(commandId: string): Promise<CommandResult | undefined> {
+  async #previousResult(commandId: string | undefined): Promise<CommandResult | undefined> {
+    if (commandId === undefined) return undefined;
     const { eventStore } = this.#deps;
     const record = await eventStore.findCommand(commandId);
     if (!record) return undefined;
