@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { EventedError } from '@evented/core';
@@ -31,7 +33,10 @@ export const defaultSqliteConnectionOptions = {
   busyTimeoutMs: 10_000,
 } as const satisfies Required<SqliteConnectionOptions>;
 
-/** Opens a database (`':memory:'` or a file path), sets it up for evented and migrates it. */
+/**
+ * Opens a database (`':memory:'` or a file path, whose folder is created if missing),
+ * sets it up for evented and migrates it.
+ */
 export function openConnection(path: string, options: SqliteConnectionOptions = {}): Database {
   const synchronous = options.synchronous ?? defaultSqliteConnectionOptions.synchronous;
   if (synchronous !== 'full' && synchronous !== 'normal') {
@@ -43,6 +48,7 @@ export function openConnection(path: string, options: SqliteConnectionOptions = 
   const timeout = options.busyTimeoutMs ?? defaultSqliteConnectionOptions.busyTimeoutMs;
   let db: Database;
   try {
+    if (!isMemoryPath(path)) mkdirSync(dirname(path), { recursive: true });
     db = new BetterSqlite3(path, { timeout });
   } catch (error) {
     throw translateSqliteError(error, `opening ${path}`);
@@ -60,6 +66,10 @@ export function openConnection(path: string, options: SqliteConnectionOptions = 
     db.close();
     throw translateSqliteError(error, `opening ${path}`);
   }
+}
+
+function isMemoryPath(path: string): boolean {
+  return path === ':memory:' || path === '' || path.startsWith('file::memory:');
 }
 
 /** The version of the SQLite library better-sqlite3 bundles. */
