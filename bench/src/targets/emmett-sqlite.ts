@@ -1,0 +1,101 @@
+import { CommandHandler } from '@event-driven-io/emmett';
+import {
+  getSQLiteEventStore,
+  readMessagesBatch,
+  SQLiteConnectionPool,
+} from '@event-driven-io/emmett-sqlite';
+import { account } from '@evented/example-bank';
+import type { AccountEvent, AccountState } from '@evented/example-bank';
+import { decideAccount } from '../bank.js';
+import type { ReadBackEvent, StreamRef, TargetInfo } from './target.js';
+
+interface EmmettRead {
+  type: string;
+  data: unknown;
+  metadata: { streamPosition: bigint };
+}
+
+const toReadBack = (e: EmmettRead): ReadBackEvent => ({
+  type: e.type,
+  version: Number(e.metadata.streamPosition),
+  data: e.data,
+});
+
+// Emmett derives the stream type from the name's prefix before the first '-'.
+const streamName = (s: StreamRef): string => `${s.domain}-${s.aggregateId}`;
+
+/**
+ * Emmett's appends read `UPDATE/INSERT ... RETURNING` with sqlite3's `db.get`, which
+ * finalizes the statement asynchronously; a COMMIT that overtakes it fails with SQLITE_BUSY
+ * ("SQL statements in progress") and is rolled back. Retry those, and count them.
+ */
+async function retryBusy<T>(attempt: () => Promise<T>, onRetry: () => void): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || tries >= 10) throw error;
+      onRetry();
+      await new Promise((resolve) => setTimeout(resolve, tries));
+    }
+  }
+}
+
+const handleAccount = CommandHandler<AccountState, AccountEvent>({
+  evolve: account.evolve,
+  initialState: account.initialState,
+  mapToStreamId: (id) => `account-${id}`,
+});
+
+/**
+ * @event-driven-io/emmett-sqlite in its default configuration on a file: `getSQLiteEventStore`
+ * with only a file name, which opens a new sqlite3 connection per operation (WAL; sqlite3's
+ * default `synchronous` is FULL). W5 goes through Emmett's `CommandHandler`.
+ */
+export const emmettSqlite: TargetInfo = {
+  name: 'emmett-sqlite',
+  database: 'sqlite',
+  role: 'peer',
+  async open(path) {
+    const store = getSQLiteEventStore({ fileName: path });
+    await store.schema.migrate();
+    // The store has no read-all; its consumer pulls pages with readMessagesBatch through a
+    // pool, sleeping 50 ms or more between pages, so the workload calls the same function.
+    const pool = SQLiteConnectionPool({ fileName: path });
+    let retries = 0;
+    const retried = () => void retries++;
+    return {
+      async appendToStream(s, events, expected) {
+        const append = () =>
+          store.appendToStream(streamName(s), [...events], {
+            expectedStreamVersion: BigInt(expected),
+          });
+        const result = await retryBusy(append, retried);
+        return Number(result.nextExpectedStreamVersion);
+      },
+      async readStream(s) {
+        const result = await store.readStream(streamName(s));
+        return result.events.map((e) => toReadBack(e as EmmettRead));
+      },
+      async readAll(after, limit) {
+        const page = await pool.withConnection((c) =>
+          readMessagesBatch(c, { after, batchSize: limit }),
+        );
+        return {
+          events: page.messages.map((e) => toReadBack(e as EmmettRead)),
+          position: page.currentGlobalPosition,
+          isEnd: !page.areEventsLeft,
+        };
+      },
+      async handleCommand(command) {
+        const decide = (state: AccountState) => decideAccount(command, state);
+        await retryBusy(() => handleAccount(store, command.aggregateId, decide), retried);
+      },
+      get notes() {
+        const busy = retries > 0 ? `; ${retries} operations retried after SQLITE_BUSY` : '';
+        return `a new sqlite3 connection per operation (Emmett default for files)${busy}`;
+      },
+      close: () => pool.close(),
+    };
+  },
+};

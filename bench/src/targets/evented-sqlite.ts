@@ -1,0 +1,35 @@
+import { Evented } from '@evented/core';
+import { account } from '@evented/example-bank';
+import { openSqliteStorage } from '@evented/sqlite';
+import type { TargetInfo } from './target.js';
+
+/**
+ * evented's SQLite store on a file with its default durability (WAL, `synchronous=FULL`),
+ * through the `EventStore` port; W5 dispatches through the facade with the bank example's
+ * `account` decider alone (its projector and saga would add background work to W5).
+ */
+export const eventedSqlite: TargetInfo = {
+  name: 'evented-sqlite',
+  database: 'sqlite',
+  role: 'evented',
+  async open(path) {
+    const storage = await openSqliteStorage(path, { synchronous: 'full' });
+    const events = storage.eventStore;
+    // The facade shares the storage (a StorageFactory), so W5 uses the same connection.
+    const app = await Evented.builder({ storage: async () => storage })
+      .withBusinessLogic('account', account)
+      .build();
+    return {
+      async appendToStream(stream, batch, expectedVersion) {
+        const result = await events.appendToStream(stream, batch, { expectedVersion });
+        return result.version;
+      },
+      readStream: (stream) => events.readStream(stream),
+      readAll: (after, limit) => events.readAll({ after, limit }),
+      async handleCommand(command) {
+        await app.dispatch(command);
+      },
+      close: () => app.close(),
+    };
+  },
+};

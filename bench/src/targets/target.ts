@@ -1,0 +1,67 @@
+import type { BankCommand } from '../bank.js';
+
+/** The workloads a run can measure; W6 to W10 are not implemented yet. */
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+
+/** The targets this package can open. */
+export type TargetName = 'raw-sqlite' | 'evented-sqlite' | 'emmett-sqlite';
+
+/** What a target is to the report: the database it runs on and whether it is the raw limit or the peer. */
+export interface TargetInfo {
+  readonly name: TargetName;
+  readonly database: 'sqlite';
+  readonly role: 'raw' | 'evented' | 'peer';
+  /** Opens the target on a fresh file `path` inside a temporary directory. */
+  open(path: string): Promise<Target>;
+}
+
+/** A stream as the workloads name it; each target maps it to its own addressing. */
+export interface StreamRef {
+  readonly domain: string;
+  readonly aggregateId: string;
+}
+
+/** An event to append: the shape evented and Emmett share. */
+export interface BenchEvent {
+  readonly type: string;
+  readonly data: { readonly [key: string]: number | string };
+}
+
+/** An event as read back, reduced to what the workloads verify. */
+export interface ReadBackEvent {
+  readonly type: string;
+  readonly version: number;
+  readonly data: unknown;
+}
+
+/** One page of the global log. */
+export interface LogPage {
+  readonly events: readonly ReadBackEvent[];
+  /** Where the next page starts (exclusive). */
+  readonly position: bigint;
+  readonly isEnd: boolean;
+}
+
+/**
+ * One store opened for a run. Optional members a target lacks make the workloads that need
+ * them report a skipped row, with the reason from `missing`.
+ */
+export interface Target {
+  /** Appends events if the stream is at `expectedVersion` (0: new); returns the new version. */
+  appendToStream(
+    stream: StreamRef,
+    events: readonly BenchEvent[],
+    expectedVersion: number,
+  ): Promise<number>;
+  /** Reads a whole stream in version order, data parsed. */
+  readStream(stream: StreamRef): Promise<readonly ReadBackEvent[]>;
+  /** Reads the global log after `after`, at most `limit` events, data parsed. */
+  readAll?(after: bigint, limit: number): Promise<LogPage>;
+  /** Handles one command of the bank example: load the account's stream, decide, append. */
+  handleCommand?(command: BankCommand): Promise<void>;
+  /** Why an optional member is absent, by member name. */
+  readonly missing?: Partial<Record<'readAll' | 'handleCommand', string>>;
+  /** Facts about how the target ran, added to every row's notes. */
+  readonly notes?: string;
+  close(): Promise<void>;
+}

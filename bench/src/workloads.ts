@@ -1,0 +1,142 @@
+import type { AccountEvent } from '@evented/example-bank';
+import { expectedBalance, foldAccount, nthCommand } from './bank.js';
+import type { Measurement } from './row.js';
+import type { Sizes } from './sizes.js';
+import { latencies, now, perSecond } from './stats.js';
+import type { BenchEvent, StreamRef, Target, WorkloadId } from './targets/target.js';
+
+/** A workload: the work on an opened target, timed and verified. */
+export type Workload = (target: Target, sizes: Sizes) => Promise<Measurement>;
+
+const stream = (domain: string, i: number): StreamRef => ({ domain, aggregateId: `s-${i}` });
+const deposit = (amount: number): BenchEvent => ({ type: 'Deposited', data: { amount } });
+const batch = (size: number, first: number): BenchEvent[] =>
+  Array.from({ length: size }, (_, i) => deposit(first + i));
+
+/** Appends `count` events to `streams` new streams in batches of at most 100, untimed. */
+async function seed(target: Target, domain: string, streams: number, perStream: number) {
+  for (let s = 0; s < streams; s++) {
+    for (let v = 0; v < perStream; v += 100) {
+      const size = Math.min(100, perStream - v);
+      await target.appendToStream(stream(domain, s), batch(size, v + 1), v);
+    }
+  }
+}
+
+/** Whether every stream holds exactly `length` events with versions 1..length. */
+async function streamsHold(target: Target, domain: string, streams: number, length: number) {
+  for (let s = 0; s < streams; s++) {
+    const events = await target.readStream(stream(domain, s));
+    if (events.length !== length || events.at(-1)?.version !== length) return false;
+  }
+  return true;
+}
+
+const w1: Workload = async (target, { w1Streams, w1AppendsPerStream }) => {
+  const ms: number[] = [];
+  let versionsRight = true;
+  const start = now();
+  for (let v = 0; v < w1AppendsPerStream; v++) {
+    for (let s = 0; s < w1Streams; s++) {
+      const t = now();
+      const version = await target.appendToStream(stream('w1', s), [deposit(1)], v);
+      ms.push(now() - t);
+      versionsRight &&= version === v + 1;
+    }
+  }
+  const elapsed = now() - start;
+  const verified =
+    versionsRight && (await streamsHold(target, 'w1', w1Streams, w1AppendsPerStream));
+  return { opsPerSec: perSecond(ms.length, elapsed), ...latencies(ms), verified };
+};
+
+const w2: Workload = async (target, { w2Appends, w2BatchSize }) => {
+  let versionsRight = true;
+  const start = now();
+  for (let s = 0; s < w2Appends; s++) {
+    const version = await target.appendToStream(stream('w2', s), batch(w2BatchSize, 1), 0);
+    versionsRight &&= version === w2BatchSize;
+  }
+  const elapsed = now() - start;
+  const verified = versionsRight && (await streamsHold(target, 'w2', w2Appends, w2BatchSize));
+  return {
+    opsPerSec: perSecond(w2Appends, elapsed),
+    eventsPerSec: perSecond(w2Appends * w2BatchSize, elapsed),
+    verified,
+  };
+};
+
+const w3: Workload = async (target, { w3StreamLength, w3Reads }) => {
+  await seed(target, 'w3', 1, w3StreamLength);
+  let verified = true;
+  const start = now();
+  for (let r = 0; r < w3Reads; r++) {
+    const events = await target.readStream(stream('w3', 0));
+    verified &&= events.length === w3StreamLength && events.at(-1)?.version === w3StreamLength;
+  }
+  const elapsed = now() - start;
+  return {
+    opsPerSec: perSecond(w3Reads, elapsed),
+    eventsPerSec: perSecond(w3Reads * w3StreamLength, elapsed),
+    verified,
+  };
+};
+
+const w4: Workload = async (target, { w4Events, w4PageSize }) => {
+  if (!target.readAll) throw new Error('readAll missing');
+  const perStream = 100;
+  await seed(target, 'w4', Math.ceil(w4Events / perStream), perStream);
+  const total = Math.ceil(w4Events / perStream) * perStream;
+  let count = 0;
+  let sum = 0;
+  let after = 0n;
+  let ordered = true;
+  const start = now();
+  for (;;) {
+    const page = await target.readAll(after, w4PageSize);
+    count += page.events.length;
+    for (const e of page.events) sum += (e.data as { amount: number }).amount;
+    ordered &&= page.position > after || page.isEnd;
+    after = page.position;
+    if (page.isEnd || page.events.length === 0) break;
+  }
+  const elapsed = now() - start;
+  const expectedSum = (total / perStream) * ((perStream * (perStream + 1)) / 2);
+  return {
+    eventsPerSec: perSecond(count, elapsed),
+    verified: ordered && count === total && sum === expectedSum,
+  };
+};
+
+const w5: Workload = async (target, { w5Accounts, w5CommandsPerAccount }) => {
+  if (!target.handleCommand) throw new Error('handleCommand missing');
+  const ms: number[] = [];
+  const start = now();
+  for (let n = 0; n < w5CommandsPerAccount; n++) {
+    for (let a = 0; a < w5Accounts; a++) {
+      const t = now();
+      await target.handleCommand(nthCommand(`acc-${a}`, n));
+      ms.push(now() - t);
+    }
+  }
+  const elapsed = now() - start;
+  let verified = true;
+  for (let a = 0; a < w5Accounts; a++) {
+    const events = await target.readStream({ domain: 'account', aggregateId: `acc-${a}` });
+    const state = foldAccount(events as unknown as AccountEvent[]);
+    verified &&= events.length === w5CommandsPerAccount;
+    verified &&= state.balance === expectedBalance(w5CommandsPerAccount);
+  }
+  return { opsPerSec: perSecond(ms.length, elapsed), ...latencies(ms), verified };
+};
+
+/** Every workload, with the target member it needs beyond append and read. */
+export const workloads: Readonly<
+  Record<WorkloadId, { run: Workload; needs?: 'readAll' | 'handleCommand' }>
+> = {
+  W1: { run: w1 },
+  W2: { run: w2 },
+  W3: { run: w3 },
+  W4: { run: w4, needs: 'readAll' },
+  W5: { run: w5, needs: 'handleCommand' },
+};
