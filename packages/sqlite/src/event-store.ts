@@ -35,6 +35,8 @@ import type { EventRow } from './rows.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
 const MAX_PAGE_SIZE = 100_000;
+/** The largest SQLite integer; no position is above it, and a larger one cannot be bound. */
+const MAX_POSITION = 2n ** 63n - 1n;
 
 /** The event store on a better-sqlite3 connection. Obtain it from `openSqliteStorage`. */
 export class SqliteEventStore implements EventStore {
@@ -263,7 +265,7 @@ export class SqliteEventStore implements EventStore {
     try {
       return this.#db.transaction(() => {
         const params = [
-          after,
+          after > MAX_POSITION ? MAX_POSITION : after,
           ...(options.filter?.domains ?? []),
           ...(options.filter?.types ?? []),
           limit,
