@@ -1,0 +1,108 @@
+import { describe } from 'vitest';
+import { describeSaveCheckpoint } from './checkpoint-store/save-load.js';
+import { describeTransactionalCheckpoint } from './checkpoint-store/transactional.js';
+import { describeAppend } from './event-store/append.js';
+import { describeBadInput } from './event-store/bad-input.js';
+import { describeBadPayload } from './event-store/bad-payload.js';
+import { describeHostileInput } from './event-store/hostile-input.js';
+import { describeIdempotency } from './event-store/idempotency.js';
+import { describeProperties } from './event-store/properties.js';
+import { describeReadAll } from './event-store/read-all.js';
+import { describeReadStream } from './event-store/read-stream.js';
+import { describeWait } from './event-store/wait.js';
+import { describeSnapshotBadInput } from './snapshot-store/bad-input.js';
+import { describeSaveSnapshot } from './snapshot-store/save-latest.js';
+import { describeLifecycle } from './storage/lifecycle.js';
+import type { ConformanceOptions, StorageFactory, SuiteSetup } from './support/setup.js';
+import { resolveSetup } from './support/setup.js';
+
+function eventStoreSuites(setup: SuiteSetup): void {
+  describe('EventStore', () => {
+    describeAppend(setup);
+    describeReadStream(setup);
+    describeReadAll(setup);
+    describeIdempotency(setup);
+    describeBadInput(setup);
+    describeBadPayload(setup);
+    describeHostileInput(setup);
+    describeWait(setup);
+    describeProperties(setup);
+  });
+}
+
+function snapshotStoreSuites(setup: SuiteSetup): void {
+  describe('SnapshotStore', () => {
+    describeSaveSnapshot(setup);
+    describeSnapshotBadInput(setup);
+  });
+}
+
+function checkpointStoreSuites(setup: SuiteSetup): void {
+  describe('CheckpointStore', () => {
+    describeSaveCheckpoint(setup);
+    describeTransactionalCheckpoint(setup);
+  });
+}
+
+/**
+ * Runs every conformance suite against a storage adapter: the event store, snapshot store
+ * and checkpoint store suites, and the `Storage` lifecycle (close). Call it at the top
+ * level of a test file; `factory` must return a fresh, empty storage each time, and the
+ * suites close it after each test.
+ *
+ * ```ts
+ * import { describeStorage } from '@evented/conformance';
+ * import { openSqliteStorage } from '@evented/sqlite';
+ *
+ * describeStorage('SQLite in memory', () => openSqliteStorage(':memory:'));
+ * ```
+ */
+export function describeStorage(
+  name: string,
+  factory: StorageFactory,
+  options?: ConformanceOptions,
+): void {
+  const setup = resolveSetup(factory, options);
+  describe(name, () => {
+    eventStoreSuites(setup);
+    snapshotStoreSuites(setup);
+    checkpointStoreSuites(setup);
+    describe('Storage', () => describeLifecycle(setup));
+  });
+}
+
+/**
+ * Runs the event store suite alone: invariants 1 (contiguous versions), 2 (global order),
+ * 5 (idempotency) and 6 (bad input), reads, waits and a fast-check model comparison.
+ */
+export function describeEventStore(
+  name: string,
+  factory: StorageFactory,
+  options?: ConformanceOptions,
+): void {
+  const setup = resolveSetup(factory, options);
+  describe(name, () => eventStoreSuites(setup));
+}
+
+/** Runs the snapshot store suite alone: save, latest, replace, bad input. */
+export function describeSnapshotStore(
+  name: string,
+  factory: StorageFactory,
+  options?: ConformanceOptions,
+): void {
+  const setup = resolveSetup(factory, options);
+  describe(name, () => snapshotStoreSuites(setup));
+}
+
+/**
+ * Runs the checkpoint store suite alone: save, load, delete, bad input, and
+ * `saveCheckpointWith` as `capabilities.transactionalCheckpoints` says.
+ */
+export function describeCheckpointStore(
+  name: string,
+  factory: StorageFactory,
+  options?: ConformanceOptions,
+): void {
+  const setup = resolveSetup(factory, options);
+  describe(name, () => checkpointStoreSuites(setup));
+}
