@@ -71,6 +71,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
             throw error;
           }
           if (typeof outcome === 'object' && outcome !== null && 'then' in outcome) {
+            // Its failure, if any, is reported through the error below, not as unhandled.
+            (outcome as PromiseLike<unknown>).then(undefined, () => undefined);
             throw new EventedError(
               'INVALID_ARGUMENT',
               `the projection work of ${processor} returned a promise; SQLite projections must be synchronous`,
@@ -90,7 +92,11 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async deleteCheckpoint(processor: string): Promise<void> {
     this.#assertOpen();
     assertValidId('processor', processor, this.#limits.maxIdBytes);
-    this.#sql.remove.run(processor);
+    try {
+      this.#sql.remove.run(processor);
+    } catch (error) {
+      throw translateSqliteError(error, `deleting the checkpoint of ${processor}`);
+    }
   }
 
   #save(processor: string, position: Position): void {

@@ -14,6 +14,8 @@ export interface CheckpointStore {
    * model kept in the same database moves with its checkpoint: exactly once. `transaction`
    * is the adapter's handle (a better-sqlite3 `Database`, a `pg` client); adapter packages
    * offer typed helpers over it. Present when `capabilities.transactionalCheckpoints`.
+   * On SQLite, whose transactions cannot span an `await`, `work` must be synchronous: a
+   * returned promise fails the call with `INVALID_ARGUMENT` and nothing is committed.
    */
   saveCheckpointWith?(
     processor: string,

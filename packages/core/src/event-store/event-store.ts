@@ -35,7 +35,7 @@ export interface ReadStreamOptions {
   readonly limit?: number;
 }
 
-/** Which events of the global log to return. Absent fields match everything. */
+/** Which events of the global log to return. Absent fields match everything; an empty list matches nothing. */
 export interface EventFilter {
   readonly domains?: readonly string[];
   readonly types?: readonly string[];
