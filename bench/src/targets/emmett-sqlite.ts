@@ -7,6 +7,7 @@ import {
 import { account } from '@evented/example-bank';
 import type { AccountEvent, AccountState } from '@evented/example-bank';
 import { decideAccount } from '../bank.js';
+import { EmmettWorkarounds } from './emmett-workarounds.js';
 import type { ReadBackEvent, StreamRef, TargetInfo } from './target.js';
 
 interface EmmettRead {
@@ -24,23 +25,6 @@ const toReadBack = (e: EmmettRead): ReadBackEvent => ({
 // Emmett derives the stream type from the name's prefix before the first '-'.
 const streamName = (s: StreamRef): string => `${s.domain}-${s.aggregateId}`;
 
-/**
- * Emmett's appends read `UPDATE/INSERT ... RETURNING` with sqlite3's `db.get`, which
- * finalizes the statement asynchronously; a COMMIT that overtakes it fails with SQLITE_BUSY
- * ("SQL statements in progress") and is rolled back. Retry those, and count them.
- */
-async function retryBusy<T>(attempt: () => Promise<T>, onRetry: () => void): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || tries >= 10) throw error;
-      onRetry();
-      await new Promise((resolve) => setTimeout(resolve, tries));
-    }
-  }
-}
-
 const handleAccount = CommandHandler<AccountState, AccountEvent>({
   evolve: account.evolve,
   initialState: account.initialState,
@@ -57,20 +41,20 @@ export const emmettSqlite: TargetInfo = {
   database: 'sqlite',
   role: 'peer',
   async open(path) {
+    const workarounds = new EmmettWorkarounds();
+    workarounds.install();
     const store = getSQLiteEventStore({ fileName: path });
     await store.schema.migrate();
     // The store has no read-all; its consumer pulls pages with readMessagesBatch through a
     // pool, sleeping 50 ms or more between pages, so the workload calls the same function.
     const pool = SQLiteConnectionPool({ fileName: path });
-    let retries = 0;
-    const retried = () => void retries++;
     return {
       async appendToStream(s, events, expected) {
         const append = () =>
           store.appendToStream(streamName(s), [...events], {
             expectedStreamVersion: BigInt(expected),
           });
-        const result = await retryBusy(append, retried);
+        const result = await workarounds.retryBusy(append);
         return Number(result.nextExpectedStreamVersion);
       },
       async readStream(s) {
@@ -89,13 +73,16 @@ export const emmettSqlite: TargetInfo = {
       },
       async handleCommand(command) {
         const decide = (state: AccountState) => decideAccount(command, state);
-        await retryBusy(() => handleAccount(store, command.aggregateId, decide), retried);
+        await workarounds.retryBusy(() => handleAccount(store, command.aggregateId, decide));
       },
       get notes() {
-        const busy = retries > 0 ? `; ${retries} operations retried after SQLITE_BUSY` : '';
-        return `a new sqlite3 connection per operation (Emmett default for files)${busy}`;
+        const connections = 'a new sqlite3 connection per operation (Emmett default for files)';
+        return [connections, workarounds.notes].filter(Boolean).join('; ');
       },
-      close: () => pool.close(),
+      async close() {
+        await pool.close();
+        workarounds.uninstall();
+      },
     };
   },
 };
