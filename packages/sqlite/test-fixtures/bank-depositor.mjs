@@ -1,0 +1,47 @@
+// A child of crash-recovery.test.ts: the bank on a SQLite file, sending deposits as fast as
+// it can until it is killed. argv: <file> <client> <accounts> <first>. It opens the accounts,
+// then sends deposit number <first>, <first> + 1, ... with the command id `<client>-<n>`, so a
+// restarted child resends the one that was in flight at the crash. After each acknowledged
+// dispatch it writes one JSON line to stdout (a synchronous write on a pipe).
+import { EventedConfig } from '@evented/core';
+import { buildBank } from '../../../examples/bank/dist/index.js';
+
+const [file, client, accountsArg, firstArg] = process.argv.slice(2);
+const accounts = Number(accountsArg);
+
+const { evented } = await buildBank(EventedConfig.sqlite(file));
+
+for (let a = 0; a < accounts; a++) {
+  await evented.dispatch({
+    domain: 'account',
+    aggregateId: `account-${a}`,
+    type: 'OpenAccount',
+    data: { owner: `owner ${a}` },
+    commandId: `open-account-${a}`,
+  });
+}
+
+for (let n = Number(firstArg); ; n++) {
+  const result = await evented.dispatch({
+    domain: 'account',
+    aggregateId: `account-${n % accounts}`,
+    type: 'Deposit',
+    data: { amount: depositAmount(n) },
+    commandId: `${client}-${n}`,
+  });
+  const [event] = result.events;
+  const ack = {
+    n,
+    commandId: result.commandId,
+    aggregateId: result.aggregateId,
+    version: result.version,
+    position: String(event.position),
+    duplicate: result.duplicate,
+  };
+  process.stdout.write(`${JSON.stringify(ack)}\n`);
+}
+
+/** The amount of deposit number n; the test computes it the same way. */
+function depositAmount(n) {
+  return (n % 997) + 1;
+}
