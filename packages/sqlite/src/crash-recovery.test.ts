@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventStore, Position, RecordedEvent } from '@evented/core';
 import { Evented, EventedConfig, START } from '@evented/core';
 import { openSqliteStorage, sqliteProjector } from '@evented/sqlite';
-import type { AccountEvent } from '../../../examples/bank/dist/index.js';
-import { balanceChange, buildBank } from '../../../examples/bank/dist/index.js';
+import type { AccountEvent } from '@evented/example-bank';
+import { balanceChange, buildBank } from '@evented/example-bank';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../test-fixtures/${name}`, import.meta.url));

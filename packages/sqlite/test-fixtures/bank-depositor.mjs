@@ -4,7 +4,7 @@
 // restarted child resends the one that was in flight at the crash. After each acknowledged
 // dispatch it writes one JSON line to stdout (a synchronous write on a pipe).
 import { EventedConfig } from '@evented/core';
-import { buildBank } from '../../../examples/bank/dist/index.js';
+import { buildBank } from '@evented/example-bank';
 
 const [file, client, accountsArg, firstArg] = process.argv.slice(2);
 const accounts = Number(accountsArg);
