@@ -25,6 +25,8 @@ export type EventedErrorCode =
   | 'UNAVAILABLE'
   /** The component was closed. */
   | 'CLOSED'
+  /** The caller did not prove who it is (a missing or wrong token). */
+  | 'UNAUTHENTICATED'
   /** The configuration is incomplete or contradictory. */
   | 'CONFIGURATION'
   /** A bug or an unexpected failure inside evented or a store. */

@@ -11,15 +11,20 @@ export interface Delivery {
   commit(events: readonly RecordedEvent[], position: Position): Promise<void>;
 }
 
-/** Handle each event, then save the checkpoint: at least once. */
+/** Handle each event (or the page at once, with `handleBatch`), then save the checkpoint: at least once. */
 export function atLeastOnce(
   name: string,
   checkpoints: CheckpointStore,
   handle: (event: RecordedEvent) => void | Promise<void>,
+  handleBatch?: (events: readonly RecordedEvent[]) => void | Promise<void>,
 ): Delivery {
   return {
     async commit(events, position) {
-      for (const event of events) await handle(event);
+      if (handleBatch) {
+        if (events.length > 0) await handleBatch(events);
+      } else {
+        for (const event of events) await handle(event);
+      }
       await checkpoints.saveCheckpoint(name, position);
     },
   };

@@ -113,6 +113,29 @@ describe('processors', () => {
     expect(evented.processors()[0]?.checkpoint).toBe(13n);
   });
 
+  it('hand whole pages to handleBatch, with per-projector options', async () => {
+    const pages: number[] = [];
+    const evented = await app([
+      {
+        name: 'batched',
+        processorOptions: { batchSize: 4 },
+        handle: () => {
+          throw new Error('handleBatch is used instead');
+        },
+        handleBatch: (events) => {
+          pages.push(events.length);
+        },
+      },
+    ]);
+    await evented.storage.eventStore.appendToStream(
+      { domain: 'counter', aggregateId: 'a' },
+      Array.from({ length: 10 }, () => ({ type: 'Added', data: { by: 1 } })),
+      { expectedVersion: 'no-stream' },
+    );
+    await evented.waitForProcessors();
+    expect(pages).toEqual([4, 4, 2]);
+  });
+
   it('fail a dispatch waiting for an unknown processor before writing', async () => {
     const evented = await app([]);
     const error = await evented.dispatch(add('a'), { waitFor: ['nope'] }).catch((e: unknown) => e);

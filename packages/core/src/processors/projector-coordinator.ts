@@ -21,17 +21,20 @@ function projectorProcessor(
   options: ProcessorOptions,
 ): Processor {
   const { name } = projector;
+  const context = { processor: name, transaction: undefined };
   const delivery =
     projector.delivery === 'transactional'
       ? inStoreTransaction(name, deps.checkpointStore, (event, transaction) =>
           projector.handle(event, { processor: name, transaction }),
         )
-      : atLeastOnce(name, deps.checkpointStore, (event) =>
-          projector.handle(event, { processor: name, transaction: undefined }),
+      : atLeastOnce(
+          name,
+          deps.checkpointStore,
+          (event) => projector.handle(event, context),
+          projector.handleBatch && ((events) => projector.handleBatch!(events, context)),
         );
-  return new Processor(
-    { name, kind: 'projector', filter: projector.filter, delivery },
-    deps,
-    options,
-  );
+  return new Processor({ name, kind: 'projector', filter: projector.filter, delivery }, deps, {
+    ...options,
+    ...projector.processorOptions,
+  });
 }

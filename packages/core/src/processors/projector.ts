@@ -1,6 +1,7 @@
 import type { EventFilter } from '../event-store/event-store.js';
 import type { RecordedEvent } from '../event-store/types.js';
 import type { Storage } from '../storage/storage.js';
+import type { ProcessorOptions } from './processor.js';
 
 /** What a projector's `handle` receives besides the event. */
 export interface ProjectionContext {
@@ -30,6 +31,13 @@ export interface Projector {
   readonly filter?: EventFilter;
   readonly delivery?: 'at-least-once' | 'transactional';
   handle(event: RecordedEvent, context: ProjectionContext): void | Promise<void>;
+  /**
+   * Handles a page of events in one call, in order, instead of `handle` one by one: for
+   * projectors that write in bulk or sit behind a network hop. Used when present.
+   */
+  handleBatch?(events: readonly RecordedEvent[], context: ProjectionContext): void | Promise<void>;
+  /** Overrides the application's processor options for this projector. */
+  readonly processorOptions?: ProcessorOptions;
   /** Called once before the processor starts, e.g. to create the read model's tables. */
   start?(storage: Storage): void | Promise<void>;
 }

@@ -26,7 +26,7 @@ export class SagaCoordinator extends ProcessorCoordinator {
         return new Processor(
           { name: saga.name, kind: 'saga', filter: saga.filter, delivery },
           deps,
-          options,
+          { ...options, ...saga.processorOptions },
         );
       }),
     );

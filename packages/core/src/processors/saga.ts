@@ -2,6 +2,7 @@ import type { CommandResult } from '../command-handling/command.js';
 import type { Command } from '../command-handling/command.js';
 import type { EventFilter } from '../event-store/event-store.js';
 import type { RecordedEvent } from '../event-store/types.js';
+import type { ProcessorOptions } from './processor.js';
 
 /** A command a saga issues; evented fills in the ids that make it safe to replay. */
 export type SagaCommand = Omit<Command, 'correlationId' | 'causationId'>;
@@ -24,4 +25,6 @@ export interface Saga {
   /** Only events matching this are handled; the checkpoint still moves past the others. */
   readonly filter?: EventFilter;
   handle(event: RecordedEvent, context: SagaContext): void | Promise<void>;
+  /** Overrides the application's processor options for this saga. */
+  readonly processorOptions?: ProcessorOptions;
 }
