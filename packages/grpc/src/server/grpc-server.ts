@@ -1,0 +1,128 @@
+import type { Registry } from '@bufbuild/protobuf';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Evented } from '@evented/core';
+import { EventedError } from '@evented/core';
+import { PayloadCodec } from '../convert/payload-codec.js';
+import { AdminService, file_evented_v1_admin } from '../gen/evented/v1/admin_pb.js';
+import {
+  CommandGatewayService,
+  file_evented_v1_command_gateway,
+} from '../gen/evented/v1/command_gateway_pb.js';
+import {
+  EventQueryService,
+  file_evented_v1_event_query,
+} from '../gen/evented/v1/event_query_pb.js';
+import { serverDefinition } from '../service-definition.js';
+import { admin } from './admin.js';
+import { bearerToken } from './call-handlers.js';
+import { commandGateway } from './command-gateway.js';
+import { eventQuery } from './event-query.js';
+import { addReflection } from './reflection.js';
+
+/** TLS for a server: PEM contents. With `clientCa`, clients must present a certificate it signed. */
+export interface ServerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly clientCa?: Buffer;
+}
+
+/** Options of {@link startGrpcServer}. */
+export interface GrpcServerOptions {
+  /** `host:port`; default `127.0.0.1:50051`. Port 0 picks a free port. */
+  readonly address?: string;
+  readonly tls?: ServerTls;
+  /** When set, every call must carry `authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** The largest message accepted or sent; default 4 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Message types that `Any` payloads may carry. */
+  readonly registry?: Registry;
+}
+
+/** Defaults of {@link GrpcServerOptions}. */
+export const defaultGrpcServerOptions = {
+  address: '127.0.0.1:50051',
+  maxMessageBytes: 4 * 1024 * 1024,
+} as const;
+
+/** A running gRPC server. */
+export interface GrpcServer {
+  /** The address it listens on, with the real port. */
+  readonly address: string;
+  /** Stops accepting calls, lets calls in flight finish (up to `graceMs`), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Serves an evented application over gRPC: the command gateway, event queries with live
+ * subscriptions, the admin service, `grpc.health.v1` and server reflection.
+ */
+export async function startGrpcServer(
+  evented: Evented,
+  options: GrpcServerOptions = {},
+): Promise<GrpcServer> {
+  const maxMessageBytes = options.maxMessageBytes ?? defaultGrpcServerOptions.maxMessageBytes;
+  const server = new Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  });
+  const codec = new PayloadCodec(options.registry);
+  const authorize = bearerToken(options.token);
+  server.addService(
+    serverDefinition(CommandGatewayService),
+    commandGateway(evented, codec, authorize),
+  );
+  server.addService(
+    serverDefinition(EventQueryService),
+    eventQuery(evented.storage.eventStore, codec, authorize),
+  );
+  server.addService(serverDefinition(AdminService), admin(evented, authorize));
+  const health = new HealthImplementation({ '': 'SERVING' });
+  health.addToServer(server);
+  addReflection(server, [
+    file_evented_v1_command_gateway,
+    file_evented_v1_event_query,
+    file_evented_v1_admin,
+  ]);
+
+  const address = options.address ?? defaultGrpcServerOptions.address;
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(
+        options.tls.clientCa ?? null,
+        [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+        options.tls.clientCa !== undefined,
+      )
+    : ServerCredentials.createInsecure();
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (error, bound) =>
+      error
+        ? reject(
+            new EventedError(
+              'UNAVAILABLE',
+              `cannot listen on ${address}: ${error.message}`,
+              { address },
+              { cause: error },
+            ),
+          )
+        : resolve(bound),
+    );
+  });
+  const host = address.slice(0, address.lastIndexOf(':'));
+  return {
+    address: `${host}:${port}`,
+    async close(graceMs = 10_000) {
+      health.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}
