@@ -30,10 +30,14 @@ import {
 import type { PreparedAppend } from '@evented/core/internal';
 import type { ChangeNotifier } from './change-notifier.js';
 import { translateSqliteError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import { EVENT_COLUMNS, toRecordedEvent } from './rows.js';
 import type { EventRow } from './rows.js';
 
 const DEFAULT_PAGE_SIZE = 1000;
+
+/** Package-private: lets the storage commit queued appends before it closes. */
+export const flushAppends = Symbol('flushAppends');
 const MAX_PAGE_SIZE = 100_000;
 /** The largest SQLite integer; no position is above it, and a larger one cannot be bound. */
 const MAX_POSITION = 2n ** 63n - 1n;
@@ -46,12 +50,19 @@ export class SqliteEventStore implements EventStore {
   readonly #isOpen: () => boolean;
   readonly #sql;
   readonly #filtered = new Map<string, Statement>();
+  readonly #commits: GroupCommit<PreparedAppend, AppendResult>;
 
   constructor(db: Database, limits: Limits, notifier: ChangeNotifier, isOpen: () => boolean) {
     this.#db = db;
     this.#limits = limits;
     this.#notifier = notifier;
     this.#isOpen = isOpen;
+    this.#commits = new GroupCommit(
+      db,
+      (append) => this.#append(append),
+      (error, append) =>
+        translateSqliteError(error, `appending to ${append.domain}/${append.aggregateId}`),
+    );
     this.#sql = {
       version: db
         .prepare(
@@ -98,15 +109,14 @@ export class SqliteEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     this.#assertOpen();
-    const append = prepareAppend(stream, events, options, this.#limits);
-    let result: AppendResult;
-    try {
-      result = this.#db.transaction(() => this.#append(append)).immediate();
-    } catch (error) {
-      throw translateSqliteError(error, `appending to ${append.domain}/${append.aggregateId}`);
-    }
+    const result = await this.#commits.submit(prepareAppend(stream, events, options, this.#limits));
     if (!result.duplicate && result.events.length > 0) this.#notifier.notify();
     return result;
+  }
+
+  /** Commits the appends queued for the next group commit at once; used on close. */
+  [flushAppends](): void {
+    this.#commits.flush();
   }
 
   #append(append: PreparedAppend): AppendResult {

@@ -5,7 +5,7 @@ import { ChangeNotifier } from './change-notifier.js';
 import { SqliteCheckpointStore } from './checkpoint-store.js';
 import { openConnection, sqliteVersion } from './connection.js';
 import type { SqliteConnectionOptions } from './connection.js';
-import { SqliteEventStore } from './event-store.js';
+import { flushAppends, SqliteEventStore } from './event-store.js';
 import { SqliteSnapshotStore } from './snapshot-store.js';
 
 /** Options of {@link openSqliteStorage}. */
@@ -56,6 +56,7 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (!this.#open) return;
+    this.eventStore[flushAppends]();
     this.#open = false;
     this.#notifier.close();
     this.#db.close();
