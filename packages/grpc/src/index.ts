@@ -23,3 +23,4 @@ export {
   DETAILS_TRAILER,
 } from './status.js';
 export { PayloadCodec } from './convert/payload-codec.js';
+export { registryFromDescriptorSets } from './convert/registry.js';
