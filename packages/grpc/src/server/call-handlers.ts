@@ -64,7 +64,11 @@ export function unary<Input extends DescMessage, Output>(
   };
 }
 
-/** A server-streaming handler: authorise, parse, run until done or cancelled. */
+/**
+ * A server-streaming handler: authorise, parse, run until done or cancelled. When
+ * `shutdown` aborts, the call ends with UNAVAILABLE, so that a server closing does not wait
+ * for streams that would never end on their own.
+ */
 export function serverStreaming<Input extends DescMessage, Output>(
   input: Input,
   authorize: Authorize,
@@ -73,17 +77,30 @@ export function serverStreaming<Input extends DescMessage, Output>(
     call: ServerWritableStream<Buffer, Output>,
     signal: AbortSignal,
   ) => Promise<void>,
+  shutdown?: AbortSignal,
 ): handleServerStreamingCall<Buffer, Output> {
   return (call) => {
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
+    const fail = (error: unknown): void => {
+      if (abort.signal.aborted) return;
+      abort.abort();
+      // grpc-js sends the status on 'error'; `destroy(error)` would end the stream unsent.
+      call.emit('error', toServiceError(error));
+    };
+    const onShutdown = (): void =>
+      fail(new EventedError('UNAVAILABLE', 'the server is shutting down; subscribe again'));
+    if (shutdown?.aborted) return onShutdown();
+    shutdown?.addEventListener('abort', onShutdown, { once: true });
     void (async () => {
       try {
         authorize(call.metadata);
         await handle(parseRequest(input, call.request), call, abort.signal);
         if (!abort.signal.aborted) call.end();
       } catch (error) {
-        if (!abort.signal.aborted) call.destroy(toServiceError(error) as Error);
+        fail(error);
+      } finally {
+        shutdown?.removeEventListener('abort', onShutdown);
       }
     })();
   };

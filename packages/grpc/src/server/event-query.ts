@@ -24,11 +24,15 @@ import { serverStreaming, unary } from './call-handlers.js';
 
 const SUBSCRIBE_PAGE = 500;
 
-/** EventQueryService: read a stream, read the global log, follow the log live. */
+/**
+ * EventQueryService: read a stream, read the global log, follow the log live. Live
+ * subscriptions end with UNAVAILABLE once `shutdown` aborts.
+ */
 export function eventQuery(
   store: EventStore,
   codec: PayloadCodec,
   authorize: Authorize,
+  shutdown?: AbortSignal,
 ): UntypedServiceImplementation {
   return {
     readStream: unary(
@@ -63,31 +67,38 @@ export function eventQuery(
       });
     }),
 
-    subscribe: serverStreaming(SubscribeRequestSchema, authorize, async (request, call, signal) => {
-      let position = request.after;
-      let caughtUp = false;
-      const filter = filterOf(request.filter);
-      while (!signal.aborted) {
-        const page = await store.readAll({ after: position, limit: SUBSCRIBE_PAGE, ...filter });
-        for (const event of page.events) {
-          const message: SubscribeResponse = create(SubscribeResponseSchema, {
-            message: { case: 'event', value: toProtoEvent(event, codec) },
-          });
-          // Respect the client's pace: wait for the buffer to drain before writing on.
-          if (!call.write(message))
-            await Promise.race([once(call, 'drain'), once(signal, 'abort')]);
-          if (signal.aborted) return;
+    subscribe: serverStreaming(
+      SubscribeRequestSchema,
+      authorize,
+      async (request, call, signal) => {
+        let position = request.after;
+        let caughtUp = false;
+        const filter = filterOf(request.filter);
+        while (!signal.aborted) {
+          const page = await store.readAll({ after: position, limit: SUBSCRIBE_PAGE, ...filter });
+          for (const event of page.events) {
+            const message: SubscribeResponse = create(SubscribeResponseSchema, {
+              message: { case: 'event', value: toProtoEvent(event, codec) },
+            });
+            // Respect the client's pace: wait for the buffer to drain before writing on.
+            if (!call.write(message))
+              await Promise.race([once(call, 'drain'), once(signal, 'abort')]);
+            if (signal.aborted) return;
+          }
+          position = page.position;
+          if (page.isEnd && !caughtUp) {
+            caughtUp = true;
+            call.write(
+              create(SubscribeResponseSchema, {
+                message: { case: 'caughtUp', value: { position } },
+              }),
+            );
+          }
+          if (page.isEnd) await store.waitForEvents(position, { signal });
         }
-        position = page.position;
-        if (page.isEnd && !caughtUp) {
-          caughtUp = true;
-          call.write(
-            create(SubscribeResponseSchema, { message: { case: 'caughtUp', value: { position } } }),
-          );
-        }
-        if (page.isEnd) await store.waitForEvents(position, { signal });
-      }
-    }),
+      },
+      shutdown,
+    ),
   };
 }
 

@@ -16,6 +16,8 @@ import {
 import { serverDefinition } from '../service-definition.js';
 import { admin } from './admin.js';
 import { bearerToken } from './call-handlers.js';
+import type { CallObserver } from './call-observer.js';
+import { observeCalls } from './call-observer.js';
 import { commandGateway } from './command-gateway.js';
 import { eventQuery } from './event-query.js';
 import { addReflection } from './reflection.js';
@@ -38,6 +40,8 @@ export interface GrpcServerOptions {
   readonly maxMessageBytes?: number;
   /** Message types that `Any` payloads may carry. */
   readonly registry?: Registry;
+  /** Told about every finished call (method, gRPC status code, duration): for metrics. */
+  readonly onCall?: CallObserver;
 }
 
 /** Defaults of {@link GrpcServerOptions}. */
@@ -50,7 +54,11 @@ export const defaultGrpcServerOptions = {
 export interface GrpcServer {
   /** The address it listens on, with the real port. */
   readonly address: string;
-  /** Stops accepting calls, lets calls in flight finish (up to `graceMs`), then closes. */
+  /**
+   * Stops accepting calls, ends live subscriptions with UNAVAILABLE (a client subscribes
+   * again elsewhere or later, from its last position), lets other calls in flight finish
+   * (up to `graceMs`), then closes.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -66,7 +74,9 @@ export async function startGrpcServer(
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...(options.onCall && { interceptors: [observeCalls(options.onCall)] }),
   });
+  const shuttingDown = new AbortController();
   const codec = new PayloadCodec(options.registry);
   const authorize = bearerToken(options.token);
   server.addService(
@@ -75,7 +85,7 @@ export async function startGrpcServer(
   );
   server.addService(
     serverDefinition(EventQueryService),
-    eventQuery(evented.storage.eventStore, codec, authorize),
+    eventQuery(evented.storage.eventStore, codec, authorize, shuttingDown.signal),
   );
   server.addService(serverDefinition(AdminService), admin(evented, authorize));
   const health = new HealthImplementation({ '': 'SERVING' });
@@ -113,6 +123,7 @@ export async function startGrpcServer(
     address: `${host}:${port}`,
     async close(graceMs = 10_000) {
       health.setStatus('', 'NOT_SERVING');
+      shuttingDown.abort();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
