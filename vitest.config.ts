@@ -6,6 +6,7 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'examples/*/src/**/*.test.ts',
       'bench/src/**/*.test.ts',
+      'clients/*/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
