@@ -133,6 +133,20 @@ describe('the gRPC server', () => {
     expect(await evented.storage.eventStore.headPosition()).toBe(1n);
   });
 
+  it('carries non-ASCII details and messages back intact', async () => {
+    const { client } = await start();
+    for (const id of ['café', '🏦-ü', '日本']) {
+      const error = await client
+        .dispatch({ domain: 'account', aggregateId: id, type: 'Deposit', data: { amount: 1 } })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'COMMAND_REJECTED',
+        details: { reason: 'account is not open', aggregateId: id },
+      });
+    }
+    expect((await client.dispatch(open('çava'))).events[0]?.aggregateId).toBe('çava');
+  });
+
   it('answers bad input with its status code and leaves the store unchanged', async () => {
     const { client, evented, server } = await start({ maxMessageBytes: 64 * 1024 });
     await client.dispatch(open('carl'));

@@ -37,12 +37,7 @@ export function toServiceError(error: unknown): Partial<ServiceError> {
     : new EventedError('INTERNAL', error instanceof Error ? error.message : String(error));
   const metadata = new Metadata();
   metadata.set(CODE_TRAILER, evented.code);
-  metadata.set(
-    DETAILS_TRAILER,
-    JSON.stringify(evented.details, (_key, value: unknown) =>
-      typeof value === 'bigint' ? value.toString() : value,
-    ),
-  );
+  metadata.set(DETAILS_TRAILER, asciiJson(evented.details));
   return {
     name: 'EventedError',
     code: statusOfCode[evented.code]?.grpc ?? status.INTERNAL,
@@ -50,6 +45,20 @@ export function toServiceError(error: unknown): Partial<ServiceError> {
     message: evented.message,
     metadata,
   };
+}
+
+/**
+ * JSON with every non-ASCII character escaped: header values must be printable ASCII,
+ * and grpc-js throws (taking the process down) on anything else.
+ */
+function asciiJson(value: unknown): string {
+  const json = JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? item.toString() : item,
+  );
+  return json.replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 const codeOfStatus: Partial<Record<status, EventedErrorCode>> = {
