@@ -49,7 +49,7 @@ export function eventQuery(
           },
         );
         return create(ReadStreamResponseSchema, {
-          events: events.map((event) => toProtoEvent(event, codec)),
+          events: events.map((event) => toProtoEvent(event, codec, !request.jsonPayloads)),
         });
       },
     ),
@@ -61,7 +61,7 @@ export function eventQuery(
         ...filterOf(request.filter),
       });
       return create(ReadAllResponseSchema, {
-        events: page.events.map((event) => toProtoEvent(event, codec)),
+        events: page.events.map((event) => toProtoEvent(event, codec, !request.jsonPayloads)),
         position: page.position,
         isEnd: page.isEnd,
       });
@@ -78,7 +78,7 @@ export function eventQuery(
           const page = await store.readAll({ after: position, limit: SUBSCRIBE_PAGE, ...filter });
           for (const event of page.events) {
             const message: SubscribeResponse = create(SubscribeResponseSchema, {
-              message: { case: 'event', value: toProtoEvent(event, codec) },
+              message: { case: 'event', value: toProtoEvent(event, codec, !request.jsonPayloads) },
             });
             // Respect the client's pace: wait for the buffer to drain before writing on.
             if (!call.write(message))
