@@ -1,1 +1,10 @@
-export {};
+export { resolveServerConfig } from './config/resolve-config.js';
+export type { ResolveConfigOptions } from './config/resolve-config.js';
+export { serverConfigSchema, defaultServerConfig } from './config/server-config.js';
+export type { ServerConfig, ServerConfigInput } from './config/server-config.js';
+export { configEnvironment } from './config/config-sources.js';
+export type { ServeFlags } from './config/config-sources.js';
+export { startEventedServer, DEFAULT_SHUTDOWN_GRACE_MS } from './serve/evented-server.js';
+export type { EventedServer } from './serve/evented-server.js';
+export { ServerMetrics } from './serve/server-metrics.js';
+export { evented, EXIT_USAGE } from './program.js';
