@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-describe('npm start', () => {
+describe('npm run example', () => {
   it('runs the bank example and prints commands, events and projected balances', async () => {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [main], {
       timeout: 20_000,

@@ -204,6 +204,47 @@ describe('the gRPC server', () => {
     expect(await evented.storage.eventStore.headPosition()).toBe(head);
   });
 
+  it('reports a failed processor and restarts it through the admin service', async () => {
+    let broken = true;
+    const evented = await EventedApp.builder({
+      storage: () => openSqliteStorage(),
+      logger: silentLogger,
+      processors: { maxAttempts: 1 },
+    })
+      .withBusinessLogic('account', account)
+      .withProjector({
+        name: 'fragile',
+        handle: () => {
+          if (broken) throw new Error('read model offline');
+        },
+      })
+      .build();
+    cleanups.push(() => evented.close());
+    const server = await startGrpcServer(evented, { address: '127.0.0.1:0' });
+    cleanups.push(() => server.close(1000));
+    const client = new EventedClient(server.address);
+    cleanups.push(() => client.close());
+    const error = await client
+      .dispatch(open('fay'), { waitFor: ['fragile'] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PROCESSOR_FAILED' });
+    const [failed] = await client.processors();
+    expect(failed).toMatchObject({ name: 'fragile', state: 'error', checkpoint: 0n });
+    expect(failed?.failure).toMatchObject({
+      message: 'read model offline',
+      position: 1n,
+      attempts: 1,
+    });
+
+    broken = false;
+    await client.restartProcessor('fragile');
+    await evented.waitForProcessors();
+    expect(await client.processors()).toMatchObject([
+      { name: 'fragile', state: 'live', checkpoint: 1n },
+    ]);
+    expect(await codeOf(client.restartProcessor('nope'))).toBe('NOT_FOUND');
+  });
+
   it('requires the bearer token when one is configured', async () => {
     const { server, evented } = await start({ token: 's3cret' });
     const anonymous = new EventedClient(server.address);

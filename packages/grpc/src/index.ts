@@ -1,7 +1,11 @@
 export { startGrpcServer, defaultGrpcServerOptions } from './server/grpc-server.js';
 export type { GrpcServer, GrpcServerOptions, ServerTls } from './server/grpc-server.js';
 export { EventedClient } from './client/evented-client.js';
-export type { EventedClientOptions, SubscriptionMessage } from './client/evented-client.js';
+export type {
+  EventedClientOptions,
+  RemoteProcessorStatus,
+  SubscriptionMessage,
+} from './client/evented-client.js';
 export type { ChannelOptions, ClientTls } from './client/channel.js';
 export { remoteBusinessLogic } from './remote/remote-business-logic.js';
 export type { RemoteBusinessLogic } from './remote/remote-business-logic.js';

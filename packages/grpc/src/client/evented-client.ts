@@ -6,6 +6,7 @@ import type {
   DispatchOptions,
   EventFilter,
   Position,
+  ProcessorState as CoreProcessorState,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
@@ -17,7 +18,11 @@ import { toProtoCommand } from '../convert/commands.js';
 import { fromProtoEvent } from '../convert/events.js';
 import { PayloadCodec } from '../convert/payload-codec.js';
 import type { ListProcessorsResponse } from '../gen/evented/v1/admin_pb.js';
-import { AdminService } from '../gen/evented/v1/admin_pb.js';
+import {
+  AdminService,
+  ProcessorState,
+  RestartProcessorRequestSchema,
+} from '../gen/evented/v1/admin_pb.js';
 import type { DispatchResponse } from '../gen/evented/v1/command_gateway_pb.js';
 import {
   CommandGatewayService,
@@ -44,6 +49,31 @@ export interface EventedClientOptions extends ChannelOptions {
   /** Message types to decode `Any` payloads with; JSON payloads need none. */
   readonly registry?: Registry;
 }
+
+/** A processor's status as the server reports it. */
+export interface RemoteProcessorStatus {
+  readonly name: string;
+  readonly kind: string;
+  readonly state: CoreProcessorState;
+  readonly checkpoint: Position;
+  readonly failure:
+    | {
+        readonly message: string;
+        readonly code: string | undefined;
+        readonly eventId: string;
+        readonly position: Position;
+        readonly attempts: number;
+      }
+    | undefined;
+}
+
+const STATES: Partial<Record<ProcessorState, CoreProcessorState>> = {
+  [ProcessorState.STARTING]: 'starting',
+  [ProcessorState.CATCHING_UP]: 'catching-up',
+  [ProcessorState.LIVE]: 'live',
+  [ProcessorState.ERROR]: 'error',
+  [ProcessorState.STOPPED]: 'stopped',
+};
 
 /** What a subscription yields: events, and once a marker that what follows is live. */
 export type SubscriptionMessage =
@@ -152,10 +182,27 @@ export class EventedClient {
     }
   }
 
-  /** The server's processors and their state. */
-  async processors(): Promise<ListProcessorsResponse['processors']> {
+  /** The server's processors: state, checkpoint, and the event a failed one stopped at. */
+  async processors(): Promise<RemoteProcessorStatus[]> {
     const response = await this.#admin.unary<ListProcessorsResponse>('listProcessors', {});
-    return response.processors;
+    return response.processors.map((processor) => ({
+      name: processor.name,
+      kind: processor.kind,
+      state: STATES[processor.state] ?? 'stopped',
+      checkpoint: processor.checkpoint,
+      failure: processor.failure && {
+        message: processor.failure.message,
+        code: processor.failure.code || undefined,
+        eventId: processor.failure.eventId,
+        position: processor.failure.position,
+        attempts: processor.failure.attempts,
+      },
+    }));
+  }
+
+  /** Restarts a processor that stopped at an event it could not handle. */
+  async restartProcessor(name: string): Promise<void> {
+    await this.#admin.unary('restartProcessor', create(RestartProcessorRequestSchema, { name }));
   }
 
   close(): void {

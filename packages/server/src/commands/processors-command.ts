@@ -3,9 +3,6 @@ import type { ClientFlags } from './client-options.js';
 import { withClient, withClientOptions } from './client-options.js';
 import { print, toJsonLine } from './format-event.js';
 
-/** The names of `evented.v1.ProcessorState`, by number (proto/evented/v1/admin.proto). */
-const STATES = ['unspecified', 'starting', 'catching-up', 'live', 'error', 'stopped'];
-
 /** `evented processors list`: each processor's name, kind, state, checkpoint and failure. */
 export function processorsCommand(): Command {
   const list = withClientOptions(
@@ -15,7 +12,7 @@ export function processorsCommand(): Command {
       const rows = (await client.processors()).map((processor) => ({
         name: processor.name,
         kind: processor.kind,
-        state: STATES[processor.state] ?? String(processor.state),
+        state: processor.state,
         checkpoint: processor.checkpoint.toString(),
         failure: processor.failure
           ? `${processor.failure.code || 'ERROR'} at position ${processor.failure.position} ` +
@@ -26,7 +23,22 @@ export function processorsCommand(): Command {
       printTable(['name', 'kind', 'state', 'checkpoint', 'failure'], rows);
     });
   });
-  return new Command('processors').description('look at the projectors and sagas').addCommand(list);
+  const restart = withClientOptions(
+    new Command('restart')
+      .argument('<name>', 'the processor')
+      .description(
+        'restart a processor stopped at an event it could not handle, from its checkpoint',
+      ),
+  ).action(async (name: string, flags: ClientFlags) => {
+    await withClient(flags, async (client) => {
+      await client.restartProcessor(name);
+      print(`restarted ${name}`);
+    });
+  });
+  return new Command('processors')
+    .description('look at the projectors and sagas')
+    .addCommand(list)
+    .addCommand(restart);
 }
 
 function printTable<Key extends string>(
