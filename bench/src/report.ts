@@ -8,11 +8,14 @@ const units: Record<BenchRow['workload'], string> = {
   W3: 'events/s',
   W4: 'events/s',
   W5: 'commands/s',
+  W6: 'commands/s',
 };
 
-/** The figure ratios compare: appends or commands per second for W1 and W5, events otherwise. */
+/** The figure ratios compare: appends or commands per second for W1, W5 and W6, events otherwise. */
 export const headline = (row: BenchRow): number | undefined =>
-  row.workload === 'W1' || row.workload === 'W5' ? row.opsPerSec : row.eventsPerSec;
+  row.workload === 'W1' || row.workload === 'W5' || row.workload === 'W6'
+    ? row.opsPerSec
+    : row.eventsPerSec;
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -37,15 +40,51 @@ function ratio(row: BenchRow, rows: readonly BenchRow[], role: 'raw' | 'peer'): 
   return `${(mine / theirs).toFixed(2)}x`;
 }
 
+/** W6 has no raw target: its rows are compared with W5 on evented's SQLite store in-process. */
+const inProcessRow = (rows: readonly BenchRow[]): BenchRow | undefined =>
+  rows.find((r) => r.workload === 'W5' && r.target === 'evented-sqlite' && !isSkipped(r));
+
+/** A W6 row's headline over W5 `evented-sqlite`'s. */
+function ratioToW5(row: BenchRow, rows: readonly BenchRow[]): string {
+  const w5 = inProcessRow(rows);
+  const mine = headline(row);
+  const theirs = w5 && headline(w5);
+  if (row.workload !== 'W6' || mine === undefined || !theirs) return '-';
+  return `${(mine / theirs).toFixed(2)}x`;
+}
+
+/** The issue's acceptance for W6: c16 at 60% or more of W5 evented-sqlite, p99 under 10 ms. */
+export const W6_ACCEPTANCE = { target: 'evented-grpc-c16', minRatio: 0.6, maxP99Ms: 10 } as const;
+
+/** Whether W6 `evented-grpc-c16` meets {@link W6_ACCEPTANCE}, in one line; undefined without both rows. */
+export function w6Acceptance(rows: readonly BenchRow[]): string | undefined {
+  const c16 = rows.find((r) => r.workload === 'W6' && r.target === W6_ACCEPTANCE.target);
+  const w5 = inProcessRow(rows);
+  if (!c16 || isSkipped(c16) || !w5 || c16.opsPerSec === undefined || !w5.opsPerSec) return;
+  const ratio = c16.opsPerSec / w5.opsPerSec;
+  const p99 = c16.p99Ms ?? Infinity;
+  const met = ratio >= W6_ACCEPTANCE.minRatio && p99 < W6_ACCEPTANCE.maxP99Ms;
+  return (
+    `W6 acceptance (${W6_ACCEPTANCE.target} >= ${W6_ACCEPTANCE.minRatio.toFixed(2)}x W5 ` +
+    `evented-sqlite, p99 < ${W6_ACCEPTANCE.maxP99Ms} ms): ${ratio.toFixed(2)}x, p99 ${p99} ms: ` +
+    (met ? 'met' : 'NOT met')
+  );
+}
+
 /** The rows as a plain-text table, then each row's notes. */
 export function formatReport(rows: readonly BenchRow[]): string {
-  const header = ['workload', 'target', 'figure', 'vs raw', 'vs peer', 'verified', 'peak RSS'];
+  // W6 rows get a column of their own: their ratio to W5 on evented's store in-process.
+  const w6 = rows.some((row) => row.workload === 'W6');
+  const header = ['workload', 'target', 'figure', 'vs raw', 'vs peer'];
+  if (w6) header.push('vs W5 evented');
+  header.push('verified', 'peak RSS');
   const body = rows.map((row) => [
     row.workload,
     row.target,
     figure(row),
     ratio(row, rows, 'raw'),
     ratio(row, rows, 'peer'),
+    ...(w6 ? [ratioToW5(row, rows)] : []),
     isSkipped(row) ? 'skipped' : String(row.verified),
     row.peakRssMb === undefined ? '-' : `${row.peakRssMb} MB`,
   ]);
@@ -58,10 +97,12 @@ export function formatReport(rows: readonly BenchRow[]): string {
   const notes = rows
     .filter((row) => row.notes)
     .map((row) => `  ${row.workload} ${row.target}: ${row.notes}`);
+  const acceptance = w6Acceptance(rows);
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
+    ...(acceptance ? ['', acceptance] : []),
     '',
     'notes:',
     ...notes,

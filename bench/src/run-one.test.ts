@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from './report.js';
+import type { BenchRow } from './row.js';
 import { runOne } from './run-one.js';
 import { scaledSizes } from './sizes.js';
+import { eventedGrpcC1 } from './targets/evented-grpc.js';
 import { rawSqlite } from './targets/raw-sqlite.js';
+import { startService } from './targets/service-process.js';
+import { TargetUnavailable } from './targets/target.js';
 
 describe('runOne', () => {
   it('runs W1 on raw-sqlite in a temporary file and returns a verified row', async () => {
@@ -23,5 +27,64 @@ describe('runOne', () => {
 
     expect(row).toMatchObject({ workload: 'W4', target: 'raw-sqlite', verified: true });
     expect(row.eventsPerSec).toBeGreaterThan(0);
+  });
+
+  it('runs W6 against `evented serve` in another process, which it stops cleanly', async () => {
+    const row = await runOne('W6', eventedGrpcC1, scaledSizes(200));
+
+    expect(row).toMatchObject({ workload: 'W6', target: 'evented-grpc-c1', verified: true });
+    expect(row.p99Ms).toBeGreaterThanOrEqual(row.p50Ms!);
+    expect(row.notes).toContain('one caller in sequence');
+    expect(row.notes).not.toMatch(/exited|killed/);
+  });
+
+  it('gives a skipped row for a workload the target does not run', async () => {
+    const row = await runOne('W6', rawSqlite, scaledSizes(200));
+
+    expect(row).toMatchObject({
+      verified: false,
+      notes: 'skipped: W6 does not run on store targets',
+    });
+  });
+});
+
+describe('startService', () => {
+  it('fails with TargetUnavailable, with the end of stderr, when the process exits first', async () => {
+    const exiting = startService(
+      'the service',
+      '-e',
+      ['console.error("no port"); process.exit(3)'],
+      () => true,
+    );
+
+    await expect(exiting).rejects.toThrow(TargetUnavailable);
+    await expect(exiting).rejects.toThrow('the service exited with 3: no port');
+  });
+});
+
+describe('formatReport', () => {
+  const w5: BenchRow = {
+    workload: 'W5',
+    target: 'evented-sqlite',
+    opsPerSec: 4000,
+    verified: true,
+  };
+  const c16 = (opsPerSec: number, p99Ms: number): BenchRow => ({
+    workload: 'W6',
+    target: 'evented-grpc-c16',
+    opsPerSec,
+    p50Ms: 1,
+    p99Ms,
+    verified: true,
+  });
+
+  it('compares W6 with W5 on evented-sqlite and says whether the acceptance is met', () => {
+    const met = formatReport([w5, c16(3000, 4)]);
+    expect(met).toMatch(/W6\s+evented-grpc-c16\s+3,000 commands\/s.*\s-\s+-\s+0\.75x\s+true/);
+    expect(met).toContain('0.75x, p99 4 ms: met');
+
+    expect(formatReport([w5, c16(3000, 12)])).toContain('p99 12 ms: NOT met');
+    expect(formatReport([w5, c16(2000, 4)])).toContain('0.50x, p99 4 ms: NOT met');
+    expect(formatReport([w5])).not.toContain('vs W5');
   });
 });

@@ -3,10 +3,24 @@ import { expectedBalance, foldAccount, nthCommand } from './bank.js';
 import type { Measurement } from './row.js';
 import type { Sizes } from './sizes.js';
 import { latencies, now, perSecond } from './stats.js';
-import type { BenchEvent, StreamRef, Target, WorkloadId } from './targets/target.js';
+import type {
+  BenchEvent,
+  CommandServer,
+  ReadBackEvent,
+  StreamRef,
+  Target,
+  WorkloadId,
+} from './targets/target.js';
 
 /** A workload: the work on an opened target, timed and verified. */
 export type Workload = (target: Target, sizes: Sizes) => Promise<Measurement>;
+
+/** A workload on a server in another process, with `callers` callers at once. */
+export type ServerWorkload = (
+  server: CommandServer,
+  sizes: Sizes,
+  callers: number,
+) => Promise<Measurement>;
 
 const stream = (domain: string, i: number): StreamRef => ({ domain, aggregateId: `s-${i}` });
 const deposit = (amount: number): BenchEvent => ({ type: 'Deposited', data: { amount } });
@@ -120,23 +134,85 @@ const w5: Workload = async (target, { w5Accounts, w5CommandsPerAccount }) => {
     }
   }
   const elapsed = now() - start;
-  let verified = true;
-  for (let a = 0; a < w5Accounts; a++) {
-    const events = await target.readStream({ domain: 'account', aggregateId: `acc-${a}` });
-    const state = foldAccount(events as unknown as AccountEvent[]);
-    verified &&= events.length === w5CommandsPerAccount;
-    verified &&= state.balance === expectedBalance(w5CommandsPerAccount);
-  }
+  const verified = await accountsHold(
+    (stream) => target.readStream(stream),
+    w5Accounts,
+    w5CommandsPerAccount,
+  );
   return { opsPerSec: perSecond(ms.length, elapsed), ...latencies(ms), verified };
 };
 
-/** Every workload, with the target member it needs beyond append and read. */
-export const workloads: Readonly<
-  Record<WorkloadId, { run: Workload; needs?: 'readAll' | 'handleCommand' }>
-> = {
-  W1: { run: w1 },
-  W2: { run: w2 },
-  W3: { run: w3 },
-  W4: { run: w4, needs: 'readAll' },
-  W5: { run: w5, needs: 'handleCommand' },
+/**
+ * Whether every account holds exactly `commands` events, versions 1..commands, and the
+ * balance W5's commands leave.
+ */
+async function accountsHold(
+  readStream: (stream: StreamRef) => Promise<readonly ReadBackEvent[]>,
+  accounts: number,
+  commands: number,
+): Promise<boolean> {
+  for (let a = 0; a < accounts; a++) {
+    const events = await readStream({ domain: 'account', aggregateId: `acc-${a}` });
+    const state = foldAccount(events as unknown as AccountEvent[]);
+    const versionsRight = events.every((event, i) => event.version === i + 1);
+    if (events.length !== commands || !versionsRight) return false;
+    if (state.balance !== expectedBalance(commands)) return false;
+  }
+  return true;
+}
+
+/**
+ * W5 over gRPC: the same commands, sent by `callers` callers at once. Account `a` belongs to
+ * caller `a % callers`, which sends its accounts' commands in W5's round-robin order, each
+ * after the previous one returned: commands of one account stay in order.
+ */
+const w6: ServerWorkload = async (server, { w5Accounts, w5CommandsPerAccount }, callers) => {
+  const ms: number[] = [];
+  let versionsRight = true;
+  const caller = async (first: number): Promise<void> => {
+    for (let n = 0; n < w5CommandsPerAccount; n++) {
+      for (let a = first; a < w5Accounts; a += callers) {
+        const t = now();
+        const version = await server.dispatch(nthCommand(`acc-${a}`, n));
+        ms.push(now() - t);
+        versionsRight &&= version === n + 1;
+      }
+    }
+  };
+  const start = now();
+  await Promise.all(Array.from({ length: Math.min(callers, w5Accounts) }, (_, c) => caller(c)));
+  const elapsed = now() - start;
+  const verified =
+    versionsRight &&
+    (await accountsHold((stream) => server.readStream(stream), w5Accounts, w5CommandsPerAccount));
+  const who = callers === 1 ? 'one caller in sequence' : `${callers} concurrent callers`;
+  return {
+    opsPerSec: perSecond(ms.length, elapsed),
+    ...latencies(ms),
+    verified,
+    notes: `${who} (account i to caller i % ${callers}) sharing one EventedClient`,
+  };
+};
+
+/** A workload on targets of the bench's process, with the member it needs beyond append and read. */
+interface StoreWorkloadEntry {
+  readonly kind: 'store';
+  readonly run: Workload;
+  readonly needs?: 'readAll' | 'handleCommand';
+}
+
+/** A workload on a server reached over gRPC. */
+interface ServerWorkloadEntry {
+  readonly kind: 'server';
+  readonly run: ServerWorkload;
+}
+
+/** Every workload, and the kind of target it runs on. */
+export const workloads: Readonly<Record<WorkloadId, StoreWorkloadEntry | ServerWorkloadEntry>> = {
+  W1: { kind: 'store', run: w1 },
+  W2: { kind: 'store', run: w2 },
+  W3: { kind: 'store', run: w3 },
+  W4: { kind: 'store', run: w4, needs: 'readAll' },
+  W5: { kind: 'store', run: w5, needs: 'handleCommand' },
+  W6: { kind: 'server', run: w6 },
 };

@@ -8,7 +8,7 @@ import { account } from '@evented/example-bank';
 import type { AccountEvent, AccountState } from '@evented/example-bank';
 import { decideAccount } from '../bank.js';
 import { EmmettWorkarounds } from './emmett-workarounds.js';
-import type { ReadBackEvent, StreamRef, TargetInfo } from './target.js';
+import type { ReadBackEvent, StoreTargetInfo, StreamRef } from './target.js';
 
 interface EmmettRead {
   type: string;
@@ -36,10 +36,11 @@ const handleAccount = CommandHandler<AccountState, AccountEvent>({
  * with only a file name, which opens a new sqlite3 connection per operation (WAL; sqlite3's
  * default `synchronous` is FULL). W5 goes through Emmett's `CommandHandler`.
  */
-export const emmettSqlite: TargetInfo = {
+export const emmettSqlite: StoreTargetInfo = {
   name: 'emmett-sqlite',
   database: 'sqlite',
   role: 'peer',
+  kind: 'store',
   async open(path) {
     const workarounds = new EmmettWorkarounds();
     workarounds.install();

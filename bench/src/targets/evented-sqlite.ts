@@ -1,17 +1,18 @@
 import { Evented } from '@evented/core';
 import { account } from '@evented/example-bank';
 import { openSqliteStorage } from '@evented/sqlite';
-import type { TargetInfo } from './target.js';
+import type { StoreTargetInfo } from './target.js';
 
 /**
  * evented's SQLite store on a file with its default durability (WAL, `synchronous=FULL`),
  * through the `EventStore` port; W5 dispatches through the facade with the bank example's
  * `account` decider alone (its projector and saga would add background work to W5).
  */
-export const eventedSqlite: TargetInfo = {
+export const eventedSqlite: StoreTargetInfo = {
   name: 'evented-sqlite',
   database: 'sqlite',
   role: 'evented',
+  kind: 'store',
   async open(path) {
     const storage = await openSqliteStorage(path, { synchronous: 'full' });
     const events = storage.eventStore;

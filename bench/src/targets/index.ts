@@ -1,4 +1,5 @@
 import { emmettSqlite } from './emmett-sqlite.js';
+import { eventedGrpcC1, eventedGrpcC16, eventedGrpcRemoteC16 } from './evented-grpc.js';
 import { eventedSqlite } from './evented-sqlite.js';
 import { rawSqlite } from './raw-sqlite.js';
 import type { TargetInfo, TargetName } from './target.js';
@@ -8,6 +9,9 @@ export const targets: Readonly<Record<TargetName, TargetInfo>> = {
   'evented-sqlite': eventedSqlite,
   'raw-sqlite': rawSqlite,
   'emmett-sqlite': emmettSqlite,
+  'evented-grpc-c1': eventedGrpcC1,
+  'evented-grpc-c16': eventedGrpcC16,
+  'evented-grpc-remote-c16': eventedGrpcRemoteC16,
 };
 
 /** Whether a string names a target. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type { AccountEvent } from '@evented/example-bank';
 import { decideAccount, foldAccount } from '../bank.js';
-import type { BenchEvent, ReadBackEvent, StreamRef, Target, TargetInfo } from './target.js';
+import type { BenchEvent, ReadBackEvent, StreamRef, StoreTargetInfo, Target } from './target.js';
 
 /** evented's `events` table and indexes, so the raw target pays for the same writes. */
 const schema = `
@@ -25,10 +25,11 @@ interface Row {
 const parse = (row: Row): ReadBackEvent => ({ ...row, data: JSON.parse(row.data) as unknown });
 
 /** better-sqlite3 alone: prepared statements, WAL, `synchronous=FULL`, one transaction per append. */
-export const rawSqlite: TargetInfo = {
+export const rawSqlite: StoreTargetInfo = {
   name: 'raw-sqlite',
   database: 'sqlite',
   role: 'raw',
+  kind: 'store',
   async open(path) {
     const db = new BetterSqlite3(path);
     db.pragma('journal_mode = WAL');

@@ -1,18 +1,49 @@
 import type { BankCommand } from '../bank.js';
 
-/** The workloads a run can measure; W6 to W10 are not implemented yet. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+/** The workloads a run can measure; W7 to W10 are not implemented yet. */
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
 
 /** The targets this package can open. */
-export type TargetName = 'raw-sqlite' | 'evented-sqlite' | 'emmett-sqlite';
+export type TargetName =
+  | 'raw-sqlite'
+  | 'evented-sqlite'
+  | 'emmett-sqlite'
+  | 'evented-grpc-c1'
+  | 'evented-grpc-c16'
+  | 'evented-grpc-remote-c16';
 
 /** What a target is to the report: the database it runs on and whether it is the raw limit or the peer. */
-export interface TargetInfo {
+interface TargetInfoBase {
   readonly name: TargetName;
   readonly database: 'sqlite';
   readonly role: 'raw' | 'evented' | 'peer';
+}
+
+/** A store opened in the bench's own process: W1 to W5. */
+export interface StoreTargetInfo extends TargetInfoBase {
+  readonly kind: 'store';
   /** Opens the target on a fresh file `path` inside a temporary directory. */
   open(path: string): Promise<Target>;
+}
+
+/** An evented server in processes of its own, reached over gRPC: W6. */
+export interface ServerTargetInfo extends TargetInfoBase {
+  readonly kind: 'server';
+  /** How many callers send commands at once. */
+  readonly callers: number;
+  /**
+   * Starts the server on a fresh SQLite file `path` inside a temporary directory (its
+   * other files go next to it). Throws {@link TargetUnavailable} when it cannot start.
+   */
+  open(path: string): Promise<CommandServer>;
+}
+
+/** Any target; `kind` says which workloads it runs. */
+export type TargetInfo = StoreTargetInfo | ServerTargetInfo;
+
+/** Thrown by `open` when a target cannot run here: the run is reported as skipped, with the reason. */
+export class TargetUnavailable extends Error {
+  override readonly name = 'TargetUnavailable';
 }
 
 /** A stream as the workloads name it; each target maps it to its own addressing. */
@@ -63,5 +94,17 @@ export interface Target {
   readonly missing?: Partial<Record<'readAll' | 'handleCommand', string>>;
   /** Facts about how the target ran, added to every row's notes. */
   readonly notes?: string;
+  close(): Promise<void>;
+}
+
+/** A running evented server, as a client sees it. */
+export interface CommandServer {
+  /** Dispatches one command of the bank example; returns the account's version after it. */
+  dispatch(command: BankCommand): Promise<number>;
+  /** Reads a whole stream in version order, data parsed. */
+  readStream(stream: StreamRef): Promise<readonly ReadBackEvent[]>;
+  /** Facts about how the target ran, added to the row's notes; read after `close`. */
+  readonly notes?: string;
+  /** Closes the client, stops the server's processes and waits for them to exit. */
   close(): Promise<void>;
 }
