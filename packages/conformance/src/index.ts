@@ -20,3 +20,5 @@ export {
 export { expectCode } from './support/expect-code.js';
 export { DEFAULT_PROPERTY_RUNS } from './support/setup.js';
 export type { StorageFactory, ConformanceOptions } from './support/setup.js';
+export { describeWithService, probeService, servicesRequired } from './services.js';
+export type { ServiceAvailability } from './services.js';
