@@ -75,6 +75,8 @@ export type { CommandSender } from './processors/saga-coordinator.js';
 export type {
   StorageConfig,
   SqliteStorageConfig,
+  PostgresStorageConfig,
+  RedisStorageConfig,
   StorageFactory,
 } from './storage/storage-config.js';
 

@@ -39,4 +39,12 @@ export const EventedConfig = {
   sqlite(path: string, options: { synchronous?: 'full' | 'normal' } = {}): EventedConfig {
     return { storage: { kind: 'sqlite', path, ...options } };
   },
+  /** PostgreSQL: `EventedConfig.postgres('postgres://localhost/app', { schema: 'billing' })`. */
+  postgres(url: string, options: { schema?: string } = {}): EventedConfig {
+    return { storage: { kind: 'postgres', url, ...options } };
+  },
+  /** Redis: `EventedConfig.redis('redis://localhost:6379')`; see `@evented/redis` on durability. */
+  redis(url: string, options: { prefix?: string } = {}): EventedConfig {
+    return { storage: { kind: 'redis', url, ...options } };
+  },
 } as const;

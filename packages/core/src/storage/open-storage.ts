@@ -7,6 +7,14 @@ interface SqliteAdapterModule {
   openSqliteStorage(path: string, options: object): Promise<Storage>;
 }
 
+interface PostgresAdapterModule {
+  openPostgresStorage(url: string, options: object): Promise<Storage>;
+}
+
+interface RedisAdapterModule {
+  openRedisStorage(url: string, options: object): Promise<Storage>;
+}
+
 /**
  * Opens the storage a config names. Adapters are separate packages, loaded by name only
  * when configured, so that core depends on no database driver.
@@ -14,6 +22,20 @@ interface SqliteAdapterModule {
 export async function openStorage(config: StorageConfig, limits: Limits): Promise<Storage> {
   if (typeof config === 'function') return config();
   if (config?.kind === 'sqlite') return openSqlite(config, limits);
+  if (config?.kind === 'postgres') {
+    const adapter = await loadAdapter<PostgresAdapterModule>('@evented/postgres');
+    return adapter.openPostgresStorage(config.url, {
+      limits,
+      ...(config.schema !== undefined && { schema: config.schema }),
+    });
+  }
+  if (config?.kind === 'redis') {
+    const adapter = await loadAdapter<RedisAdapterModule>('@evented/redis');
+    return adapter.openRedisStorage(config.url, {
+      limits,
+      ...(config.prefix !== undefined && { prefix: config.prefix }),
+    });
+  }
   throw new EventedError(
     'CONFIGURATION',
     `unknown storage kind ${String((config as { kind?: unknown })?.kind)}`,
