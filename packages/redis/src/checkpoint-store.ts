@@ -1,0 +1,78 @@
+import type { CheckpointStore, Limits, Position } from '@evented/core';
+import {
+  assertValidId,
+  closedError,
+  invalidArgument,
+  validateCheckpoint,
+} from '@evented/core/internal';
+import type { RedisConnection } from './connection.js';
+import { translateRedisError } from './errors.js';
+import type { RedisKeys } from './schema.js';
+import { saveCheckpointScript } from './scripts.js';
+
+/**
+ * The checkpoint store on a Redis client: one hash of processor → position. Redis has no
+ * transaction that spans a caller's own work, so there is no `saveCheckpointWith`
+ * (`capabilities.transactionalCheckpoints` is false): a projector saves its read model,
+ * then its checkpoint, and handles an event again after a crash in between.
+ */
+export class RedisCheckpointStore implements CheckpointStore {
+  readonly #client: RedisConnection;
+  readonly #keys: RedisKeys;
+  readonly #limits: Limits;
+  readonly #isOpen: () => boolean;
+
+  constructor(client: RedisConnection, keys: RedisKeys, limits: Limits, isOpen: () => boolean) {
+    this.#client = client;
+    this.#keys = keys;
+    this.#limits = limits;
+    this.#isOpen = isOpen;
+  }
+
+  async loadCheckpoint(processor: string): Promise<Position | undefined> {
+    this.#assertOpen();
+    assertValidId('processor', processor, this.#limits.maxIdBytes);
+    try {
+      const position = await this.#client.call('HGET', [this.#keys.checkpoints, processor]);
+      return position === null ? undefined : BigInt(position as string);
+    } catch (error) {
+      throw translateRedisError(error, `loading the checkpoint of ${processor}`);
+    }
+  }
+
+  async saveCheckpoint(processor: string, position: Position): Promise<void> {
+    this.#assertOpen();
+    validateCheckpoint(processor, position, this.#limits);
+    let reply: unknown;
+    try {
+      reply = await saveCheckpointScript.run(
+        this.#client,
+        [this.#keys.checkpoints, this.#keys.position],
+        [processor, position.toString()],
+      );
+    } catch (error) {
+      throw translateRedisError(error, `saving the checkpoint of ${processor}`);
+    }
+    const [outcome, head] = reply as [string, string?];
+    if (outcome === 'beyond') {
+      throw invalidArgument('position', `${position} is beyond the head of the log (${head})`, {
+        position: position.toString(),
+        head,
+      });
+    }
+  }
+
+  async deleteCheckpoint(processor: string): Promise<void> {
+    this.#assertOpen();
+    assertValidId('processor', processor, this.#limits.maxIdBytes);
+    try {
+      await this.#client.call('HDEL', [this.#keys.checkpoints, processor]);
+    } catch (error) {
+      throw translateRedisError(error, `deleting the checkpoint of ${processor}`);
+    }
+  }
+
+  #assertOpen(): void {
+    if (!this.#isOpen()) throw closedError('the Redis checkpoint store');
+  }
+}
