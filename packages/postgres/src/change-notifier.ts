@@ -1,0 +1,189 @@
+import type { Position, WaitOptions } from '@evented/core';
+import type { PostgresNotification, PostgresPool, PostgresPoolClient } from './connection.js';
+
+interface Waiter {
+  readonly after: Position;
+  readonly resolve: (found: boolean) => void;
+}
+
+/** The first re-check after a notification that showed nothing new; it doubles up to the poll interval. */
+const FIRST_RECHECK_MS = 5;
+
+/**
+ * Wakes readers waiting for new events, by LISTEN/NOTIFY: every append notifies the
+ * schema's channel in its transaction, so the notification arrives when it commits, from
+ * any process. One connection per storage listens, from the first wait until close.
+ *
+ * A notification is a hint, not the news itself: the committed events become visible only
+ * when every older transaction has ended (see `VISIBLE`), and the transaction that ends
+ * last may notify nothing (a rollback, a write to another table, another database).
+ * So after a notification that showed nothing new the head is re-checked soon and then
+ * less often (5 ms doubling to `pollIntervalMs`), and while anyone waits it is checked
+ * every `pollIntervalMs` anyway, which also covers notifications missed while the
+ * listening connection was being (re)opened.
+ */
+export class ChangeNotifier {
+  readonly #pool: PostgresPool;
+  readonly #channel: string;
+  readonly #readHead: () => Promise<Position>;
+  readonly #pollIntervalMs: number;
+  readonly #waiters = new Set<Waiter>();
+  #listener: PostgresPoolClient | undefined;
+  #listening: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #checking = false;
+  #checkAgain = false;
+  #recheckMs = 0;
+  #closed = false;
+
+  constructor(
+    pool: PostgresPool,
+    channel: string,
+    readHead: () => Promise<Position>,
+    pollIntervalMs: number,
+  ) {
+    this.#pool = pool;
+    this.#channel = channel;
+    this.#readHead = readHead;
+    this.#pollIntervalMs = pollIntervalMs;
+  }
+
+  /**
+   * Starts listening if this storage does not yet. Call before checking the head, so that
+   * no commit falls between the check and the wait. Never fails: without a listening
+   * connection the waiters are polled.
+   */
+  listen(): Promise<void> {
+    this.#listening ??= this.#connect().catch(() => {
+      this.#listening = undefined;
+    });
+    return this.#listening;
+  }
+
+  /**
+   * Resolves `true` once the head passes `after`, `false` on timeout, abort or close. With
+   * `soon`, events are known to be on their way (this storage appended them, and their
+   * notification may have come already): the head is re-checked at once and then often.
+   */
+  wait(after: Position, options: WaitOptions = {}, soon = false): Promise<boolean> {
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted || this.#closed) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      let timeout: NodeJS.Timeout | undefined;
+      const finish = (found: boolean): void => {
+        if (!this.#waiters.delete(waiter)) return;
+        if (timeout) clearTimeout(timeout);
+        signal?.removeEventListener('abort', onAbort);
+        if (this.#waiters.size === 0) this.#unschedule();
+        resolve(found);
+      };
+      const onAbort = (): void => finish(false);
+      const waiter: Waiter = { after, resolve: finish };
+      this.#waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) timeout = setTimeout(() => finish(false), timeoutMs);
+      if (soon) {
+        this.#recheckMs = FIRST_RECHECK_MS;
+        this.#schedule(FIRST_RECHECK_MS, true);
+      } else {
+        this.#schedule(this.#pollIntervalMs);
+      }
+    });
+  }
+
+  /** Resolves every waiter with `false` and stops listening; used on close. */
+  close(): void {
+    this.#closed = true;
+    for (const waiter of [...this.#waiters]) waiter.resolve(false);
+    this.#unschedule();
+    this.#dropListener();
+  }
+
+  async #connect(): Promise<void> {
+    const client = await this.#pool.connect();
+    if (this.#closed) {
+      client.release(true);
+      return;
+    }
+    const lost = (): void => {
+      if (this.#listener !== client) return;
+      this.#dropListener(true);
+      // Reconnect on the next wait or poll; meanwhile the poll keeps waiters going.
+      this.#listening = undefined;
+    };
+    client.on('notification', (message: PostgresNotification) => {
+      if (message.channel === this.#channel) this.#onNotification();
+    });
+    client.on('error', lost);
+    client.on('end', lost);
+    this.#listener = client;
+    try {
+      await client.query(`LISTEN "${this.#channel}"`);
+    } catch (error) {
+      lost();
+      throw error;
+    }
+    if (this.#closed) this.#dropListener();
+  }
+
+  #dropListener(broken = false): void {
+    const client = this.#listener;
+    this.#listener = undefined;
+    // The connection is destroyed, not returned: it is still subscribed to the channel.
+    if (client) client.release(broken ? new Error('the listening connection broke') : true);
+  }
+
+  #onNotification(): void {
+    if (this.#waiters.size === 0) return;
+    this.#recheckMs = FIRST_RECHECK_MS;
+    void this.#check();
+  }
+
+  async #check(): Promise<void> {
+    if (this.#checking) {
+      this.#checkAgain = true;
+      return;
+    }
+    this.#checking = true;
+    try {
+      if (this.#waiters.size === 0 || this.#closed) return;
+      if (!this.#listening) void this.listen();
+      const head = await this.#readHead();
+      for (const waiter of [...this.#waiters]) {
+        if (head > waiter.after) waiter.resolve(true);
+      }
+    } catch {
+      // The database is unreachable for now: waiters keep waiting, the poll tries again.
+    } finally {
+      this.#checking = false;
+    }
+    if (this.#checkAgain) {
+      this.#checkAgain = false;
+      return this.#check();
+    }
+    if (this.#waiters.size === 0) return;
+    if (this.#recheckMs > 0 && this.#recheckMs < this.#pollIntervalMs) {
+      this.#schedule(this.#recheckMs, true);
+      this.#recheckMs *= 2;
+    } else {
+      this.#recheckMs = 0;
+      this.#schedule(this.#pollIntervalMs, true);
+    }
+  }
+
+  #schedule(delayMs: number, replace = false): void {
+    if (this.#timer && !replace) return;
+    this.#unschedule();
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#check();
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  #unschedule(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,133 @@
+import type { CheckpointStore, Limits, Position } from '@evented/core';
+import {
+  assertValidId,
+  closedError,
+  invalidArgument,
+  validateCheckpoint,
+} from '@evented/core/internal';
+import type { PostgresClient, PostgresPool } from './connection.js';
+import { execute, inTransaction, quoteSchema, run, statement } from './connection.js';
+import { translatePostgresError } from './errors.js';
+import { decodePosition, encodePosition, MAX_POSITION } from './rows.js';
+import type { Visibility } from './visibility.js';
+import { headQuery } from './visibility.js';
+
+/**
+ * The checkpoint store on PostgreSQL. A checkpoint is the sort key of the log,
+ * `(transaction_id, idx)`, stored as such. Its `saveCheckpointWith` runs a projection's work
+ * and the checkpoint in one transaction on one pooled connection: the work receives that
+ * connection (a `pg` `PoolClient`) and may be asynchronous.
+ */
+export class PostgresCheckpointStore implements CheckpointStore {
+  readonly #pool: PostgresPool;
+  readonly #limits: Limits;
+  readonly #visibility: Visibility;
+  readonly #isOpen: () => boolean;
+  readonly #sql;
+
+  constructor(
+    pool: PostgresPool,
+    schema: string,
+    limits: Limits,
+    visibility: Visibility,
+    isOpen: () => boolean,
+  ) {
+    this.#pool = pool;
+    this.#limits = limits;
+    this.#visibility = visibility;
+    this.#isOpen = isOpen;
+    const s = quoteSchema(schema);
+    this.#sql = {
+      load: statement(
+        `SELECT transaction_id::text, idx FROM ${s}.checkpoints WHERE processor = $1`,
+      ),
+      // Saved only if the position is the start or at most the visible head, read in the
+      // same statement: a checkpoint never runs ahead of what readers can see.
+      save: statement(
+        `WITH head AS (${headQuery(schema)})
+         INSERT INTO ${s}.checkpoints (processor, transaction_id, idx, updated_at)
+         SELECT $1, $2::xid8, $3::integer, now()
+         WHERE ($2::xid8 = '0'::xid8 AND $3::integer = 0)
+            OR EXISTS (SELECT FROM head WHERE (head.transaction_id::xid8, head.idx) >= ($2::xid8, $3::integer))
+         ON CONFLICT (processor) DO UPDATE SET
+           transaction_id = excluded.transaction_id, idx = excluded.idx, updated_at = excluded.updated_at`,
+      ),
+      remove: statement(`DELETE FROM ${s}.checkpoints WHERE processor = $1`),
+    };
+  }
+
+  async loadCheckpoint(processor: string): Promise<Position | undefined> {
+    this.#assertOpen();
+    assertValidId('processor', processor, this.#limits.maxIdBytes);
+    try {
+      const [row] = await run(this.#pool, this.#sql.load, [processor]);
+      return row ? encodePosition(row[0]!, row[1]!) : undefined;
+    } catch (error) {
+      throw translatePostgresError(error, `loading the checkpoint of ${processor}`);
+    }
+  }
+
+  async saveCheckpoint(processor: string, position: Position): Promise<void> {
+    this.#assertOpen();
+    validateCheckpoint(processor, position, this.#limits);
+    try {
+      await this.#visibility.reach(position);
+      await this.#save(this.#pool, processor, position);
+    } catch (error) {
+      throw translatePostgresError(error, `saving the checkpoint of ${processor}`);
+    }
+  }
+
+  async saveCheckpointWith(
+    processor: string,
+    position: Position,
+    work: (transaction: unknown) => void | Promise<void>,
+  ): Promise<void> {
+    this.#assertOpen();
+    validateCheckpoint(processor, position, this.#limits);
+    let failed: { error: unknown } | undefined;
+    try {
+      await this.#visibility.reach(position);
+      await inTransaction(this.#pool, async (client) => {
+        try {
+          await work(client);
+        } catch (error) {
+          failed = { error };
+          throw error;
+        }
+        await this.#save(client, processor, position);
+      });
+    } catch (error) {
+      // The projection's own failure reaches the processor as it was thrown.
+      if (failed && error === failed.error) throw error;
+      throw translatePostgresError(error, `projecting and checkpointing ${processor}`);
+    }
+  }
+
+  async deleteCheckpoint(processor: string): Promise<void> {
+    this.#assertOpen();
+    assertValidId('processor', processor, this.#limits.maxIdBytes);
+    try {
+      await execute(this.#pool, this.#sql.remove, [processor]);
+    } catch (error) {
+      throw translatePostgresError(error, `deleting the checkpoint of ${processor}`);
+    }
+  }
+
+  async #save(on: PostgresPool | PostgresClient, processor: string, position: Position) {
+    const saved =
+      position <= MAX_POSITION &&
+      (await execute(on, this.#sql.save, [processor, ...decodePosition(position)])) > 0;
+    if (!saved) {
+      const head = await this.#visibility.head();
+      throw invalidArgument('position', `${position} is beyond the head of the log (${head})`, {
+        position: position.toString(),
+        head: head.toString(),
+      });
+    }
+  }
+
+  #assertOpen(): void {
+    if (!this.#isOpen()) throw closedError('the PostgreSQL checkpoint store');
+  }
+}
