@@ -12,8 +12,11 @@ export interface RedisLike {
   readonly status: string;
   /** Sends one command; ioredis's `call(command, args)`. */
   call(command: string, args: (string | number | Buffer)[]): Promise<unknown>;
-  /** A new connection with the same options, for blocking reads. */
-  duplicate(): RedisLike;
+  /** A new connection with the same options but those given, for blocking reads. */
+  duplicate(override?: {
+    autoResendUnfulfilledCommands?: boolean;
+    commandTimeout?: number | undefined;
+  }): RedisLike;
   /** Closes the connection at once, failing its pending commands. */
   disconnect(): void;
   on(event: 'error' | 'ready' | 'close', listener: (error?: Error) => void): unknown;
@@ -52,9 +55,14 @@ export class RedisConnection {
     return Promise.race([this.client.call(command, args), this.#dropped]);
   }
 
-  /** A new connection with the same options; the caller closes it. */
+  /**
+   * A new connection for blocking reads; the caller closes it. It never resends a read cut
+   * off by a reconnect (that read would block the new one) and has no command timeout.
+   */
   duplicate(): RedisConnection {
-    return new RedisConnection(this.client.duplicate());
+    return new RedisConnection(
+      this.client.duplicate({ autoResendUnfulfilledCommands: false, commandTimeout: undefined }),
+    );
   }
 
   #nextConnection(): void {

@@ -290,14 +290,16 @@ export class RedisEventStore implements EventStore {
     this.#assertOpen();
     if (typeof after !== 'bigint') throw invalidArgument('after', 'must be a bigint');
     if (options.signal?.aborted) return false;
-    let head: Position;
+    let head: Position | undefined;
     try {
       head = await this.#head();
     } catch (error) {
-      throw translateRedisError(error, 'reading the head of the log');
+      // While Redis is unreachable, wait for it like for an append: the notifier retries.
+      const translated = translateRedisError(error, 'reading the head of the log');
+      if (translated.code !== 'UNAVAILABLE') throw translated;
     }
-    if (head > after) return true;
-    return this.#notifier.wait(after, head, options);
+    if (head !== undefined && head > after) return true;
+    return this.#notifier.wait(after, head ?? START, options);
   }
 
   #assertOpen(): void {
