@@ -20,6 +20,7 @@ export interface RedisLike {
   /** Closes the connection at once, failing its pending commands. */
   disconnect(): void;
   on(event: 'error' | 'ready' | 'close', listener: (error?: Error) => void): unknown;
+  off(event: 'error' | 'ready' | 'close', listener: (error?: Error) => void): unknown;
 }
 
 /**
@@ -32,28 +33,52 @@ export interface RedisLike {
 export class RedisConnection {
   readonly client: RedisLike;
   #connected: boolean;
-  #dropped!: Promise<never>;
-  #drop!: (error: Error) => void;
+  /** The rejections of the commands sent since the connection was last ready. */
+  #pending = new Set<(error: Error) => void>();
 
   constructor(client: RedisLike) {
     this.client = client;
     this.#connected = client.status === 'ready';
-    this.#nextConnection();
-    client.on('ready', () => {
-      this.#connected = true;
-    });
-    client.on('close', () => {
-      if (!this.#connected) return;
-      this.#connected = false;
-      this.#drop(new Error('Connection is closed.'));
-      this.#nextConnection();
-    });
-    client.on('error', () => undefined);
+    client.on('ready', this.#onReady);
+    client.on('close', this.#onClose);
+    client.on('error', ignore);
   }
 
   call(command: string, args: (string | number | Buffer)[] = []): Promise<unknown> {
-    return Promise.race([this.client.call(command, args), this.#dropped]);
+    return new Promise((resolve, reject) => {
+      const pending = this.#pending;
+      pending.add(reject);
+      this.client.call(command, args).then(
+        (reply) => {
+          pending.delete(reject);
+          resolve(reply);
+        },
+        (error: unknown) => {
+          pending.delete(reject);
+          reject(error);
+        },
+      );
+    });
   }
+
+  /** Stops watching the client, which stays open: for a client the storage does not own. */
+  release(): void {
+    this.client.off('ready', this.#onReady);
+    this.client.off('close', this.#onClose);
+    this.client.off('error', ignore);
+  }
+
+  readonly #onReady = (): void => {
+    this.#connected = true;
+  };
+
+  readonly #onClose = (): void => {
+    if (!this.#connected) return;
+    this.#connected = false;
+    const cutOff = this.#pending;
+    this.#pending = new Set();
+    for (const reject of cutOff) reject(new Error('Connection is closed.'));
+  };
 
   /**
    * A new connection for blocking reads; the caller closes it. It never resends a read cut
@@ -64,15 +89,9 @@ export class RedisConnection {
       this.client.duplicate({ autoResendUnfulfilledCommands: false, commandTimeout: undefined }),
     );
   }
-
-  #nextConnection(): void {
-    this.#dropped = new Promise<never>((_, reject) => {
-      this.#drop = reject;
-    });
-    // Nobody may be waiting when a connection drops.
-    this.#dropped.catch(() => undefined);
-  }
 }
+
+const ignore = (): void => undefined;
 
 /**
  * Options of the connections a storage opens from a URL. Commands left unanswered when a

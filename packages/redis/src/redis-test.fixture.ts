@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { probeService } from '@evented/conformance';
 import type { ServiceAvailability } from '@evented/conformance';
 import { openRedisStorage } from '@evented/redis';
-import type { RedisStorage, RedisStorageOptions } from '@evented/redis';
+import type { RedisLike, RedisStorage, RedisStorageOptions } from '@evented/redis';
 
 /** The shared test server; `EVENTED_REDIS_URL` points the tests elsewhere. */
 export const REDIS_URL = process.env['EVENTED_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -78,9 +78,10 @@ export class TestStorages {
     return this.#admin;
   }
 
-  async open(options: RedisStorageOptions = {}): Promise<RedisStorage> {
+  /** Opens a storage from the URL, or on `client` (which it then does not own). */
+  async open(options: RedisStorageOptions = {}, client?: RedisLike): Promise<RedisStorage> {
     const prefix = options.prefix ?? uniquePrefix();
-    const storage = await openRedisStorage(this.url, { ...options, prefix });
+    const storage = await openRedisStorage(client ?? this.url, { ...options, prefix });
     const close = storage.close.bind(storage);
     let cleaned = false;
     storage.close = async () => {

@@ -94,6 +94,7 @@ export class RedisStorage implements Storage {
     this.#open = false;
     this.#notifier.close();
     if (this.#owned) await closeConnection(this.#owned);
+    else this.#connection.release();
   }
 }
 
