@@ -8,6 +8,8 @@ interface Waiter {
 
 /** The first re-check after a notification that showed nothing new; it doubles up to the poll interval. */
 const FIRST_RECHECK_MS = 5;
+/** How soon a lost listening connection is reopened while someone waits. */
+const RELISTEN_MS = 200;
 
 /**
  * Wakes readers waiting for new events, by LISTEN/NOTIFY: every append notifies the
@@ -108,8 +110,10 @@ export class ChangeNotifier {
     const lost = (): void => {
       if (this.#listener !== client) return;
       this.#dropListener(true);
-      // Reconnect on the next wait or poll; meanwhile the poll keeps waiters going.
+      // Listen again soon (the check does) and look at the head, since notifications
+      // may have been missed meanwhile.
       this.#listening = undefined;
+      if (this.#waiters.size > 0) this.#schedule(Math.min(RELISTEN_MS, this.#pollIntervalMs), true);
     };
     client.on('notification', (message: PostgresNotification) => {
       if (message.channel === this.#channel) this.#onNotification();
@@ -147,7 +151,8 @@ export class ChangeNotifier {
     this.#checking = true;
     try {
       if (this.#waiters.size === 0 || this.#closed) return;
-      if (!this.#listening) void this.listen();
+      // Listening before reading the head: a commit in between still notifies.
+      if (!this.#listener) await this.listen();
       const head = await this.#readHead();
       for (const waiter of [...this.#waiters]) {
         if (head > waiter.after) waiter.resolve(true);
@@ -162,7 +167,9 @@ export class ChangeNotifier {
       return this.#check();
     }
     if (this.#waiters.size === 0) return;
-    if (this.#recheckMs > 0 && this.#recheckMs < this.#pollIntervalMs) {
+    if (!this.#listener) {
+      this.#schedule(Math.min(RELISTEN_MS, this.#pollIntervalMs), true);
+    } else if (this.#recheckMs > 0 && this.#recheckMs < this.#pollIntervalMs) {
       this.#schedule(this.#recheckMs, true);
       this.#recheckMs *= 2;
     } else {
