@@ -8,6 +8,9 @@ import type { Evented } from '../facade/evented.js';
 import { Evented as EventedApp } from '../facade/evented.js';
 import type { EventedConfig } from '../facade/evented-config.js';
 import type { RecordedEvent } from '../event-store/types.js';
+import type { EventStore } from '../event-store/event-store.js';
+import { EventedError } from '../errors/evented-error.js';
+import type { Storage } from '../storage/storage.js';
 import { silentLogger } from '../observability/logger.js';
 import type { Projector } from './projector.js';
 import type { Saga } from './saga.js';
@@ -99,6 +102,33 @@ describe('processors', () => {
     await evented.waitForProcessors();
     expect(seen.map((e) => e.position)).toEqual([1n, 2n, 3n, 4n]);
     expect(seen[2]?.id).toBe(after.events[0]!.id);
+    expect(evented.processors()[0]?.state).toBe('live');
+  });
+
+  it('wait out a store that is unavailable for a while, then carry on', async () => {
+    let outages = 3;
+    const flaky = async () => {
+      const storage = await openSqliteStorage();
+      const store = storage.eventStore;
+      const eventStore: EventStore = {
+        appendToStream: (...args) => store.appendToStream(...args),
+        readStream: (...args) => store.readStream(...args),
+        readAll: async (options) => {
+          if (outages-- > 0) throw new EventedError('UNAVAILABLE', 'the store restarts');
+          return store.readAll(options);
+        },
+        streamVersion: (stream) => store.streamVersion(stream),
+        headPosition: () => store.headPosition(),
+        findCommand: (id) => store.findCommand(id),
+        waitForEvents: (after, options) => store.waitForEvents(after, options),
+      };
+      return { ...storage, eventStore, close: () => storage.close() } as Storage;
+    };
+    const { projector, seen } = recorder('log');
+    const evented = await app([projector], [], { storage: flaky });
+    await evented.dispatch(add('a'), { waitFor: ['log'] });
+    expect(seen).toHaveLength(1);
+    expect(outages).toBeLessThan(0);
     expect(evented.processors()[0]?.state).toBe('live');
   });
 

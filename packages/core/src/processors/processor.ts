@@ -87,13 +87,19 @@ export class Processor {
 
   /** Starts the processor, or restarts it after an error; a running one is left alone. */
   start(): void {
-    if (this.#running) return;
+    if (this.#running && this.#state !== 'error') return;
+    // A run that stopped at an event may still be unwinding: the new one starts after it.
+    const previous = this.#running ?? Promise.resolve();
     this.#abort = new AbortController();
     this.#failure = undefined;
     this.#state = 'starting';
-    this.#running = this.#run(this.#abort.signal).finally(() => {
-      this.#running = undefined;
-    });
+    const signal = this.#abort.signal;
+    const running: Promise<void> = previous
+      .then(() => this.#run(signal))
+      .finally(() => {
+        if (this.#running === running) this.#running = undefined;
+      });
+    this.#running = running;
   }
 
   /** Stops after the page in hand; waits for it to commit. */
@@ -122,32 +128,54 @@ export class Processor {
   }
 
   async #run(signal: AbortSignal): Promise<void> {
-    try {
-      this.#checkpoint = (await this.#deps.checkpointStore.loadCheckpoint(this.name)) ?? START;
-      while (!signal.aborted) {
-        const page = await this.#deps.eventStore.readAll({
-          after: this.#checkpoint,
-          limit: this.#options.batchSize,
-          ...(this.#definition.filter && { filter: this.#definition.filter }),
-        });
-        if (this.#state !== 'live' || !page.isEnd)
-          this.#state = page.isEnd ? 'live' : 'catching-up';
-        if (page.position > this.#checkpoint) {
-          const handled = await this.#commitPage(page, signal);
-          if (!handled) return;
+    let loaded = false;
+    let outages = 0;
+    while (!signal.aborted) {
+      try {
+        if (!loaded) {
+          this.#checkpoint = (await this.#deps.checkpointStore.loadCheckpoint(this.name)) ?? START;
+          loaded = true;
         }
-        if (page.isEnd && !signal.aborted) {
-          await this.#deps.eventStore.waitForEvents(this.#checkpoint, { signal });
+        if (!(await this.#step(signal))) return;
+        outages = 0;
+      } catch (error) {
+        if (signal.aborted && isEventedError(error, 'CLOSED')) return;
+        if (!isEventedError(error, 'UNAVAILABLE')) {
+          this.#deps.logger.error(
+            { err: error, processor: this.name },
+            'processor stopped by a store failure',
+          );
+          this.#stopAt(undefined, error, 1);
+          return;
         }
+        // The store is down for now (a restart, a network cut): wait and carry on from the checkpoint.
+        outages += 1;
+        const delay = Math.min(
+          this.#options.retryBackoffMs * 2 ** (outages - 1),
+          this.#options.maxRetryBackoffMs,
+        );
+        this.#deps.logger.warn(
+          { err: error, processor: this.name, outages },
+          'store unavailable; processor retries',
+        );
+        await sleep(delay, undefined, { signal }).catch(() => undefined);
       }
-    } catch (error) {
-      if (signal.aborted && isEventedError(error, 'CLOSED')) return;
-      this.#deps.logger.error(
-        { err: error, processor: this.name },
-        'processor stopped by a store failure',
-      );
-      this.#stopAt(undefined, error, 1);
     }
+  }
+
+  /** Reads and commits one page, then waits if it was the last. False when stopped at an event. */
+  async #step(signal: AbortSignal): Promise<boolean> {
+    const page = await this.#deps.eventStore.readAll({
+      after: this.#checkpoint!,
+      limit: this.#options.batchSize,
+      ...(this.#definition.filter && { filter: this.#definition.filter }),
+    });
+    this.#state = page.isEnd ? 'live' : 'catching-up';
+    if (page.position > this.#checkpoint! && !(await this.#commitPage(page, signal))) return false;
+    if (page.isEnd && !signal.aborted) {
+      await this.#deps.eventStore.waitForEvents(this.#checkpoint!, { signal });
+    }
+    return true;
   }
 
   /** Commits a page; on failure retries it event by event. False when stopped at an event. */
