@@ -1,0 +1,142 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import type { RecordedEvent } from '@evented/core';
+import { Evented, EventedConfig } from '@evented/core';
+import { describeWithService } from '@evented/conformance';
+import { openPostgresStorage, postgresProjector } from '@evented/postgres';
+import {
+  adminPool,
+  dropSchema,
+  POSTGRES_URL,
+  postgres,
+  uniqueSchema,
+  useDatabaseLock,
+} from './test-support/postgres-service.js';
+
+const stopper = fileURLToPath(new URL('../test-fixtures/projector-stopper.mjs', import.meta.url));
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Runs the stopper until it says `inside`, then kills it with SIGKILL. */
+function runUntilInside(args: readonly string[]): Promise<void> {
+  const child = spawn(process.execPath, [stopper, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  let killed = false;
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (!killed && chunk.toString().includes('inside')) killed = child.kill('SIGKILL');
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      children.delete(child);
+      if (signal === 'SIGKILL' && killed) resolve();
+      else reject(new Error(`the projector ended by itself (${code ?? signal}): ${stderr}`));
+    });
+  });
+}
+
+/** The same read model as the stopper's, in this process. */
+function counter(schema: string) {
+  return postgresProjector({
+    name: 'counter',
+    schema: `CREATE TABLE IF NOT EXISTS "${schema}".handled
+      (event_id uuid PRIMARY KEY, seq bigserial NOT NULL, times integer NOT NULL)`,
+    async handle(event, client) {
+      await client.query(
+        `INSERT INTO "${schema}".handled (event_id, times) VALUES ($1, 1)
+         ON CONFLICT (event_id) DO UPDATE SET times = handled.times + 1`,
+        [event.id],
+      );
+    },
+  });
+}
+
+async function handled(schema: string) {
+  const { rows } = await adminPool().query<{ id: string; times: number }>(
+    `SELECT event_id::text AS id, times FROM "${schema}".handled ORDER BY seq`,
+  );
+  return rows;
+}
+
+describeWithService(
+  'PostgreSQL: postgresProjector, read model and checkpoint in one transaction',
+  postgres,
+  () => {
+    // The killed child leaves a transaction open until PostgreSQL notices.
+    useDatabaseLock('exclusive');
+
+    it('leaves neither a killed page nor its checkpoint, handles it once after a restart, then follows live', async () => {
+      const schema = uniqueSchema('projector');
+      const storage = await openPostgresStorage(POSTGRES_URL, { schema, maxConnections: 2 });
+      cleanups.push(async () => {
+        await storage.close();
+        await dropSchema(schema);
+      });
+      const stream = { domain: 'tick', aggregateId: 'clock' };
+      const recorded: RecordedEvent[] = [];
+      for (let n = 1; n <= 20; n++) {
+        const { events } = await storage.eventStore.appendToStream(
+          stream,
+          [{ type: 'Ticked', data: { n } }],
+          { expectedVersion: n - 1 },
+        );
+        recorded.push(...events);
+      }
+
+      // Pages of 5: events 1-10 commit, then the child stops at event 12, mid-page, and dies.
+      const name = `evented_stopper_${randomBytes(4).toString('hex')}`;
+      const url = new URL(POSTGRES_URL);
+      url.searchParams.set('application_name', name);
+      await runUntilInside([url.toString(), schema, '12']);
+      for (let tries = 0; ; tries++) {
+        const { rows } = await adminPool().query(
+          'SELECT 1 FROM pg_stat_activity WHERE application_name = $1',
+          [name],
+        );
+        if (rows.length === 0) break;
+        expect(tries, 'the killed projector’s connections are gone').toBeLessThan(1000);
+        await sleep(10);
+      }
+      expect(await storage.checkpointStore.loadCheckpoint('counter')).toBe(recorded[9]!.position);
+      expect(await handled(schema)).toEqual(
+        recorded.slice(0, 10).map((e) => ({ id: e.id, times: 1 })),
+      );
+
+      const projector = counter(schema);
+      const evented = await Evented.builder(EventedConfig.postgres(POSTGRES_URL, { schema }))
+        .withProjector(projector)
+        .build();
+      cleanups.push(() => evented.close());
+      await evented.waitForProcessors({ timeoutMs: 10_000 });
+      expect(await handled(schema)).toEqual(recorded.map((e) => ({ id: e.id, times: 1 })));
+
+      // Appends by another storage (another process, say) reach it by NOTIFY.
+      for (let n = 21; n <= 25; n++) {
+        const { events } = await storage.eventStore.appendToStream(
+          stream,
+          [{ type: 'Ticked', data: { n } }],
+          { expectedVersion: n - 1 },
+        );
+        recorded.push(...events);
+      }
+      await evented.waitForProcessors({ timeoutMs: 5_000 });
+      const { rows } = await projector.pool.query({
+        text: `SELECT count(*)::int AS n FROM "${schema}".handled`,
+      });
+      expect(rows).toEqual([{ n: 25 }]);
+      expect(await handled(schema)).toEqual(recorded.map((e) => ({ id: e.id, times: 1 })));
+    });
+  },
+);
