@@ -8,7 +8,7 @@ import {
 } from '@evented/core/internal';
 import type { PreparedAppend } from '@evented/core/internal';
 import type { Cell, PostgresPool, Statement } from './connection.js';
-import { channelOf, quoteSchema, run, statement } from './connection.js';
+import { quoteSchema, run, statement } from './connection.js';
 import { isSqlState, UNIQUE_VIOLATION } from './errors.js';
 import { encodePosition, EVENT_COLUMNS, toRecordedEvent } from './rows.js';
 
@@ -18,8 +18,8 @@ const MAX_ATTEMPTS = 100;
 /**
  * The append as one statement, so one round trip and one implicit transaction: it finds a
  * repeated command, reads the stream's version, and only if the command is new and the
- * version is the expected one inserts the events, records the command and notifies the
- * channel (delivered at commit). Two appends racing for the same version both pass the
+ * version is the expected one inserts the events and records the command. Two appends
+ * racing for the same version both pass the
  * check; the unique constraint on `(domain, aggregate_id, version)` then fails the later
  * one, which is retried and so finds the version moved. `idx` continues after the events
  * the transaction wrote already, so several appends may share a transaction.
@@ -52,8 +52,7 @@ function appendSql(schema: string): string {
     )
     SELECT EXISTS (SELECT FROM accepted), (SELECT version FROM stream),
       (SELECT transaction_id::text FROM inserted LIMIT 1), (SELECT idx FROM base),
-      command.domain, command.aggregate_id, command.from_version, command.to_version,
-      (SELECT pg_notify($13, '') FROM inserted LIMIT 1)
+      command.domain, command.aggregate_id, command.from_version, command.to_version
     FROM (SELECT 1) AS one LEFT JOIN command ON true`;
 }
 
@@ -88,7 +87,6 @@ export function appendStatements(schema: string): AppendStatements {
 export async function appendToStream(
   pool: PostgresPool,
   sql: AppendStatements,
-  schema: string,
   append: PreparedAppend,
 ): Promise<AppendResult> {
   const { domain, aggregateId, events } = append;
@@ -106,7 +104,6 @@ export async function appendToStream(
     recordedAt,
     append.correlationId,
     append.causationId,
-    channelOf(schema),
   ];
   for (let attempt = 1; ; attempt++) {
     let row: Cell[];

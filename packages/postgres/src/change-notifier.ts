@@ -1,5 +1,6 @@
 import type { Position, WaitOptions } from '@evented/core';
 import type { PostgresNotification, PostgresPool, PostgresPoolClient } from './connection.js';
+import { run, statement } from './connection.js';
 
 interface Waiter {
   readonly after: Position;
@@ -11,10 +12,22 @@ const FIRST_RECHECK_MS = 5;
 /** How soon a lost listening connection is reopened while someone waits. */
 const RELISTEN_MS = 200;
 
+const ANNOUNCE = statement(
+  `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')`,
+);
+
 /**
- * Wakes readers waiting for new events, by LISTEN/NOTIFY: every append notifies the
- * schema's channel in its transaction, so the notification arrives when it commits, from
- * any process. One connection per storage listens, from the first wait until close.
+ * Wakes readers waiting for new events, by LISTEN/NOTIFY, across processes. One connection
+ * per storage listens, from the first wait until close.
+ *
+ * Appends announce themselves after they commit, not inside their transaction: PostgreSQL
+ * serialises the commits of all notifying transactions in the cluster under one lock, held
+ * through the commit's flush to disk, which caps concurrent appends at about one commit per
+ * disk flush (measured here: 3,800/s notifying in the transaction, 11,000/s without, 16
+ * writers). A storage sends at most one notification at a time, covering every append
+ * that committed before it was sent, in a transaction of its own that does not wait for
+ * the disk. A process that dies between its commit and the notification leaves readers
+ * elsewhere to find the events at their next poll.
  *
  * A notification is a hint, not the news itself: the committed events become visible only
  * when every older transaction has ended (see `VISIBLE`), and the transaction that ends
@@ -36,6 +49,8 @@ export class ChangeNotifier {
   #checking = false;
   #checkAgain = false;
   #recheckMs = 0;
+  #announcing = false;
+  #announceAgain = false;
   #closed = false;
 
   constructor(
@@ -91,6 +106,30 @@ export class ChangeNotifier {
         this.#schedule(this.#pollIntervalMs);
       }
     });
+  }
+
+  /**
+   * Notifies the channel that events were committed. Coalesced: while one notification is
+   * on its way, further calls send one more after it. Best effort: a failure is ignored,
+   * the waiters' poll covers it.
+   */
+  announce(): void {
+    if (this.#closed) return;
+    if (this.#announcing) {
+      this.#announceAgain = true;
+      return;
+    }
+    this.#announcing = true;
+    // One statement: an implicit transaction of its own, which need not wait for the disk.
+    run(this.#pool, ANNOUNCE, [this.#channel])
+      .catch(() => undefined)
+      .finally(() => {
+        this.#announcing = false;
+        if (this.#announceAgain) {
+          this.#announceAgain = false;
+          this.announce();
+        }
+      });
   }
 
   /** Resolves every waiter with `false` and stops listening; used on close. */

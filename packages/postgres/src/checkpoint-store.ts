@@ -10,7 +10,7 @@ import { execute, inTransaction, quoteSchema, run, statement } from './connectio
 import { translatePostgresError } from './errors.js';
 import { decodePosition, encodePosition, MAX_POSITION } from './rows.js';
 import type { Visibility } from './visibility.js';
-import { headQuery } from './visibility.js';
+import { VISIBLE } from './visibility.js';
 
 /**
  * The checkpoint store on PostgreSQL. A checkpoint is the sort key of the log,
@@ -44,11 +44,14 @@ export class PostgresCheckpointStore implements CheckpointStore {
       // Saved only if the position is the start or at most the visible head, read in the
       // same statement: a checkpoint never runs ahead of what readers can see.
       save: statement(
-        `WITH head AS (${headQuery(schema)})
+        `WITH head AS (
+           SELECT transaction_id, idx FROM ${s}.events WHERE ${VISIBLE}
+           ORDER BY transaction_id DESC, idx DESC LIMIT 1
+         )
          INSERT INTO ${s}.checkpoints (processor, transaction_id, idx, updated_at)
          SELECT $1, $2::xid8, $3::integer, now()
          WHERE ($2::xid8 = '0'::xid8 AND $3::integer = 0)
-            OR EXISTS (SELECT FROM head WHERE (head.transaction_id::xid8, head.idx) >= ($2::xid8, $3::integer))
+            OR EXISTS (SELECT FROM head WHERE (head.transaction_id, head.idx) >= ($2::xid8, $3::integer))
          ON CONFLICT (processor) DO UPDATE SET
            transaction_id = excluded.transaction_id, idx = excluded.idx, updated_at = excluded.updated_at`,
       ),

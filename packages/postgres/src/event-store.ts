@@ -96,9 +96,12 @@ export class PostgresEventStore implements EventStore {
     this.#assertOpen();
     const append = prepareAppend(stream, events, options, this.#limits);
     try {
-      const result = await appendToStream(this.#pool, this.#appendSql, this.#schema, append);
+      const result = await appendToStream(this.#pool, this.#appendSql, append);
       const last = result.events.at(-1);
-      if (!result.duplicate && last) this.#visibility.recordAppend(last.position);
+      if (!result.duplicate && last) {
+        this.#visibility.recordAppend(last.position);
+        this.#notifier.announce();
+      }
       return result;
     } catch (error) {
       throw translatePostgresError(error, `appending to ${append.domain}/${append.aggregateId}`);
@@ -220,7 +223,7 @@ export class PostgresEventStore implements EventStore {
       );
     }
     const s = quoteSchema(this.#schema);
-    const text = `SELECT head.transaction_id, head.idx, page.* FROM (SELECT 1) AS one
+    const text = `SELECT head.transaction_text, head.idx, page.* FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (${headQuery(this.#schema)}) AS head ON true
       LEFT JOIN LATERAL (
         SELECT ${EVENT_COLUMNS} FROM ${s}.events

@@ -39,9 +39,13 @@ export function decodePosition(position: Position): [transactionId: string, inde
   return [(clamped >> INDEX_BITS).toString(), Number(clamped & INDEX_MASK)];
 }
 
-/** The select list matching {@link toRecordedEvent}. */
-export const EVENT_COLUMNS = `transaction_id::text, idx, id, domain, aggregate_id, version, type, data,
-  metadata, schema_version, (extract(epoch FROM recorded_at) * 1000)::int8, correlation_id, causation_id`;
+/**
+ * The select list matching {@link toRecordedEvent}. The transaction id is sent as text under
+ * another name: an output column named `transaction_id` would make `ORDER BY transaction_id`
+ * sort by that text ('10' before '9'), not by the id.
+ */
+export const EVENT_COLUMNS = `transaction_id::text AS transaction_text, idx, id, domain, aggregate_id, version, type, data,
+  metadata, schema_version, round(date_part('epoch', recorded_at) * 1000)::int8, correlation_id, causation_id`;
 
 /** Turns a row of {@link EVENT_COLUMNS} (as text) into a recorded event. */
 export function toRecordedEvent(row: Cell[]): RecordedEvent {

@@ -24,7 +24,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
            state = excluded.state, schema_version = excluded.schema_version, recorded_at = excluded.recorded_at`,
       ),
       latest: statement(
-        `SELECT version, state, schema_version, (extract(epoch FROM recorded_at) * 1000)::int8
+        `SELECT version, state, schema_version, round(date_part('epoch', recorded_at) * 1000)::int8
          FROM ${s}.snapshots WHERE domain = $1 AND aggregate_id = $2 ORDER BY version DESC LIMIT 1`,
       ),
     };

@@ -14,10 +14,13 @@ import { encodePosition } from './rows.js';
  */
 export const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
-/** The select returning the highest visible `(transaction_id, idx)`; no row for an empty log. */
+/**
+ * The select returning the highest visible `(transaction_id, idx)`, the id as text (under
+ * another name, so that the sort is by the id itself); no row for an empty log.
+ */
 export function headQuery(schema: string): string {
-  return `SELECT transaction_id::text, idx FROM ${quoteSchema(schema)}.events WHERE ${VISIBLE}
-    ORDER BY transaction_id DESC, idx DESC LIMIT 1`;
+  return `SELECT transaction_id::text AS transaction_text, idx FROM ${quoteSchema(schema)}.events
+    WHERE ${VISIBLE} ORDER BY transaction_id DESC, idx DESC LIMIT 1`;
 }
 
 /**
