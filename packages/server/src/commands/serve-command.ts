@@ -21,7 +21,12 @@ export function serveCommand(): Command {
     .option('-c, --config <file>', 'a YAML config file (EVENTED_CONFIG)')
     .option('--listen <host:port>', `gRPC address (EVENTED_LISTEN; default ${d.listen})`)
     .option('--http <host:port|off>', `metrics and health (EVENTED_HTTP; default ${d.http})`)
-    .option('--store <store>', `memory or sqlite:<path> (EVENTED_STORE; default ${d.store})`)
+    .option(
+      '--store <store>',
+      `memory, sqlite:<path>, postgres://... or redis://... (EVENTED_STORE; default ${d.store})`,
+    )
+    .option('--postgres-schema <name>', 'PostgreSQL schema of the tables (default evented)')
+    .option('--redis-prefix <prefix>', 'prefix of the Redis keys (default evented:)')
     .addOption(new Option('--synchronous <mode>', 'SQLite durability').choices(['full', 'normal']))
     .option('--token <token>', 'bearer token every gRPC call must carry (EVENTED_TOKEN)')
     .option('--max-message-bytes <n>', `largest gRPC message (default ${d.maxMessageBytes})`)

@@ -17,6 +17,8 @@ export interface ServeFlags {
   readonly listen?: string;
   readonly http?: string;
   readonly store?: string;
+  readonly postgresSchema?: string;
+  readonly redisPrefix?: string;
   readonly synchronous?: string;
   readonly token?: string;
   readonly maxMessageBytes?: string;
@@ -90,6 +92,8 @@ export function configFromFlags(flags: ServeFlags): ConfigLayer {
   set('listen', flags.listen, '--listen');
   set('http', flags.http, '--http');
   set('store', flags.store, '--store');
+  set('postgresSchema', flags.postgresSchema, '--postgres-schema');
+  set('redisPrefix', flags.redisPrefix, '--redis-prefix');
   set('synchronous', flags.synchronous, '--synchronous');
   set('token', flags.token, '--token');
   set('maxMessageBytes', integerOrText(flags.maxMessageBytes), '--max-message-bytes');

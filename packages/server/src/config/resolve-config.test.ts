@@ -97,16 +97,28 @@ describe('resolveServerConfig', () => {
     expect(message).toMatch(/domains\.a\.address .*is required \(expected string\)/);
   });
 
-  it('refuses a store it does not know, and says postgres and redis are not available yet', () => {
+  it('takes memory, sqlite, postgres and redis stores, and refuses others without echoing passwords', () => {
     expect(failure({ flags: { store: 'mysql:x' } })).toContain(
-      'store (from --store): expected memory or sqlite:<path>, found "mysql:x"',
+      'store (from --store): expected memory, sqlite:<path>, postgres://... or redis://..., found "mysql:x"',
     );
-    const message = failure({ env: { EVENTED_STORE: 'postgres://me:hunter2@db/test' } });
-    expect(message).toContain(
-      'store (from EVENTED_STORE): postgres:// stores are not available yet',
-    );
+    const message = failure({ env: { EVENTED_STORE: 'postgres://me:hunter2@/test' } });
+    expect(message).toContain('store (from EVENTED_STORE): expected a connection string such as');
     expect(message).not.toContain('hunter2');
-    expect(failure({ flags: { store: 'redis://127.0.0.1:6379' } })).toContain('not available yet');
+    expect(
+      resolveServerConfig({ env: { EVENTED_STORE: 'postgres://me:hunter2@db/test' } }).store,
+    ).toBe('postgres://me:hunter2@db/test');
+    expect(
+      resolveServerConfig({
+        env: {},
+        flags: { store: 'redis://127.0.0.1:6379', redisPrefix: 'app:' },
+      }),
+    ).toMatchObject({
+      store: 'redis://127.0.0.1:6379',
+      redisPrefix: 'app:',
+    });
+    expect(failure({ flags: { store: 'postgres://db/x', postgresSchema: 'Bad-Name' } })).toContain(
+      'postgresSchema (from --postgres-schema): expected a lower-case SQL identifier',
+    );
   });
 
   it('refuses malformed addresses and values of the wrong type', () => {

@@ -59,7 +59,7 @@ export const serverConfigSchema = z.strictObject({
       error: (issue) => `expected host:port or off, found ${JSON.stringify(issue.input)}`,
     })
     .default(defaultServerConfig.http),
-  /** `memory` or `sqlite:<path>`. */
+  /** `memory`, `sqlite:<path>`, `postgres://...` or `redis://...`. */
   store: z
     .string()
     .superRefine((value, context) => {
@@ -67,6 +67,13 @@ export const serverConfigSchema = z.strictObject({
       if ('problem' in parsed) context.addIssue({ code: 'custom', message: parsed.problem });
     })
     .default(defaultServerConfig.store),
+  /** The PostgreSQL schema of evented's tables (default `evented`), so applications can share a database. */
+  postgresSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'expected a lower-case SQL identifier' })
+    .optional(),
+  /** The prefix of evented's Redis keys (default `evented:`). */
+  redisPrefix: z.string().min(1).max(128).optional(),
   /** SQLite's `synchronous` pragma: `full` survives power loss, `normal` a process crash. */
   synchronous: z.enum(['full', 'normal']).default(defaultServerConfig.synchronous),
   /** When set, every gRPC call must carry `authorization: Bearer <token>`. */

@@ -1,13 +1,17 @@
 /** Where the server keeps its events, parsed from the `store` setting. */
 export type StoreLocation =
-  { readonly kind: 'memory' } | { readonly kind: 'sqlite'; readonly path: string };
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'redis'; readonly url: string };
 
-/** The stores later releases add: refused now with a clear message rather than a parse error. */
-const COMING = /^(postgres|postgresql|redis|rediss):\/\//i;
+const POSTGRES = /^postgres(ql)?:\/\//i;
+const REDIS = /^rediss?:\/\//i;
 
 /**
- * Parses a `store` setting: `memory`, or `sqlite:<path>` (a file, created with its folder
- * when missing). Returns the reason in words when the setting is not one of these.
+ * Parses a `store` setting: `memory`, `sqlite:<path>` (a file, created with its folder
+ * when missing), `postgres://...` or `redis://...` (`rediss://` for TLS). Returns the
+ * reason in words when the setting is not one of these.
  */
 export function parseStore(store: string): StoreLocation | { readonly problem: string } {
   if (store === 'memory') return { kind: 'memory' };
@@ -17,17 +21,34 @@ export function parseStore(store: string): StoreLocation | { readonly problem: s
       return { problem: 'expected a file after sqlite:, e.g. sqlite:./data/evented.db' };
     return path === ':memory:' ? { kind: 'memory' } : { kind: 'sqlite', path };
   }
-  const coming = COMING.exec(store);
-  if (coming) {
-    // The scheme only: a connection string may carry a password.
-    return {
-      problem: `${coming[1]!.toLowerCase()}:// stores are not available yet; use memory or sqlite:<path>`,
-    };
+  if (POSTGRES.test(store) || REDIS.test(store)) {
+    let url: URL;
+    try {
+      url = new URL(store);
+    } catch {
+      // Not echoed: a connection string may carry a password.
+      return { problem: 'expected a connection string such as postgres://user@host:5432/database' };
+    }
+    if (url.hostname === '') return { problem: 'expected a host in the connection string' };
+    return { kind: POSTGRES.test(store) ? 'postgres' : 'redis', url: store };
   }
-  return { problem: `expected memory or sqlite:<path>, found ${JSON.stringify(store)}` };
+  return {
+    problem: `expected memory, sqlite:<path>, postgres://... or redis://..., found ${JSON.stringify(store)}`,
+  };
 }
 
-/** A store location in words, for the log. */
+/** A store location in words, for the log, without any password. */
 export function describeStore(location: StoreLocation): string {
-  return location.kind === 'memory' ? 'memory' : `sqlite:${location.path}`;
+  switch (location.kind) {
+    case 'memory':
+      return 'memory';
+    case 'sqlite':
+      return `sqlite:${location.path}`;
+    default: {
+      const url = new URL(location.url);
+      url.password = '';
+      url.username = '';
+      return url.toString();
+    }
+  }
 }

@@ -5,7 +5,25 @@ import type { RemoteServiceOptions } from '@evented/grpc';
 import { remoteBusinessLogic, remoteProjector, remoteSaga } from '@evented/grpc';
 import type { ServerConfig } from '../config/server-config.js';
 import { parseStore } from '../config/store-location.js';
+import type { StoreLocation } from '../config/store-location.js';
 import { readClientTls } from './tls-files.js';
+
+function baseConfig(store: StoreLocation, config: ServerConfig): EventedConfig {
+  switch (store.kind) {
+    case 'memory':
+      return EventedConfig.inMemory();
+    case 'sqlite':
+      return EventedConfig.sqlite(store.path, { synchronous: config.synchronous });
+    case 'postgres':
+      return EventedConfig.postgres(store.url, {
+        ...(config.postgresSchema !== undefined && { schema: config.postgresSchema }),
+      });
+    case 'redis':
+      return EventedConfig.redis(store.url, {
+        ...(config.redisPrefix !== undefined && { prefix: config.redisPrefix }),
+      });
+  }
+}
 
 /** The core config a server runs, and how to end its channels to remote services. */
 export interface ApplicationConfig {
@@ -22,10 +40,7 @@ export interface ApplicationConfig {
 export function applicationConfig(config: ServerConfig, logger: Logger): ApplicationConfig {
   const store = parseStore(config.store);
   if ('problem' in store) throw new EventedError('CONFIGURATION', `store: ${store.problem}`);
-  const base =
-    store.kind === 'memory'
-      ? EventedConfig.inMemory()
-      : EventedConfig.sqlite(store.path, { synchronous: config.synchronous });
+  const base = baseConfig(store, config);
   const tls = readClientTls(config.clientTls);
   const remote: RemoteServiceOptions = {
     maxMessageBytes: config.maxMessageBytes,
@@ -55,7 +70,13 @@ export function applicationConfig(config: ServerConfig, logger: Logger): Applica
   );
   if (config.example === 'bank') {
     domains['account'] = { logic: fromDecider(account) };
-    projectors.push(balancesProjector());
+    // The balances read model lives in evented's own SQLite database.
+    if (store.kind === 'memory' || store.kind === 'sqlite') projectors.push(balancesProjector());
+    else
+      logger.info(
+        { store: store.kind },
+        'the bank example runs without its SQLite balances projector',
+      );
     sagas.push(transfers);
   }
   return {
