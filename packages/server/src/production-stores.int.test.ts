@@ -71,6 +71,25 @@ describeWithService('evented serve on PostgreSQL', postgres, () => {
   });
 });
 
+describeWithService('evented store migrate on PostgreSQL', postgres, () => {
+  it('creates the schema once, then finds it up to date', async () => {
+    const schema = `migrate_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const migrate = ['store', 'migrate', '--store', POSTGRES, '--postgres-schema', schema];
+    try {
+      const first = await cli(migrate);
+      expect(first).toMatchObject({ code: 0, stderr: '' });
+      expect(first.stdout).toMatch(new RegExp(`schema ${schema}: version 0 -> [1-9]\\d*\n$`));
+      expect((await cli(migrate)).stdout).toMatch(/version ([1-9]\d*) -> \1\n$/);
+      expect(first.stdout).not.toContain('postgres@');
+    } finally {
+      const client = new pg.Client(POSTGRES);
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  });
+});
+
 describeWithService('evented serve on Redis', redis, () => {
   it('keeps the events under its prefix across a restart', async () => {
     const prefix = `serve-${randomUUID()}:`;

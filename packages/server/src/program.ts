@@ -4,13 +4,14 @@ import { dispatchCommand } from './commands/dispatch-command.js';
 import { eventsCommand } from './commands/events-command.js';
 import { processorsCommand } from './commands/processors-command.js';
 import { serveCommand } from './commands/serve-command.js';
+import { storeCommand } from './commands/store-command.js';
 
 /** Exit codes: 1 for a failed call, 2 for a bad configuration or command line. */
 export const EXIT_USAGE = 2;
 
 /**
- * The `evented` command line: `serve`, and the client commands `dispatch`, `events` and
- * `processors list`. Usage errors exit with {@link EXIT_USAGE}.
+ * The `evented` command line: `serve`, the client commands `dispatch`, `events` and
+ * `processors`, and `store migrate`. Usage errors exit with {@link EXIT_USAGE}.
  *
  * ```ts
  * await evented().parseAsync(['node', 'evented', 'events', '--limit', '10']);
@@ -27,7 +28,13 @@ export function evented(): Command {
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
     });
-  for (const command of [serveCommand(), dispatchCommand(), eventsCommand(), processorsCommand()]) {
+  for (const command of [
+    serveCommand(),
+    dispatchCommand(),
+    eventsCommand(),
+    processorsCommand(),
+    storeCommand(),
+  ]) {
     program.addCommand(inheriting(program, command));
   }
   return program;
