@@ -16,7 +16,9 @@ import { VISIBLE } from './visibility.js';
  * The checkpoint store on PostgreSQL. A checkpoint is the sort key of the log,
  * `(transaction_id, idx)`, stored as such. Its `saveCheckpointWith` runs a projection's work
  * and the checkpoint in one transaction on one pooled connection: the work receives that
- * connection (a `pg` `PoolClient`) and may be asynchronous.
+ * connection (a `pg` `PoolClient`) and may be asynchronous. Work for a position the
+ * checkpoint has reached already is not run again: a retried page whose first COMMIT was
+ * lost with its connection, but took effect, is applied once.
  */
 export class PostgresCheckpointStore implements CheckpointStore {
   readonly #pool: PostgresPool;
@@ -40,6 +42,9 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.#sql = {
       load: statement(
         `SELECT transaction_id::text, idx FROM ${s}.checkpoints WHERE processor = $1`,
+      ),
+      lock: statement(
+        `SELECT transaction_id::text, idx FROM ${s}.checkpoints WHERE processor = $1 FOR UPDATE`,
       ),
       // Saved only if the position is the start or at most the visible head, read in the
       // same statement: a checkpoint never runs ahead of what readers can see.
@@ -92,6 +97,11 @@ export class PostgresCheckpointStore implements CheckpointStore {
     try {
       await this.#visibility.reach(position);
       await inTransaction(this.#pool, async (client) => {
+        // A page whose COMMIT was lost with its connection may have committed: the processor
+        // then sends it again, and finds its checkpoint there already. Applying the work
+        // again would apply it twice.
+        const [stored] = await run(client, this.#sql.lock, [processor]);
+        if (stored && encodePosition(stored[0]!, stored[1]!) >= position) return;
         try {
           await work(client);
         } catch (error) {

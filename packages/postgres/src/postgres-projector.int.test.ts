@@ -138,5 +138,36 @@ describeWithService(
       expect(rows).toEqual([{ n: 25 }]);
       expect(await handled(schema)).toEqual(recorded.map((e) => ({ id: e.id, times: 1 })));
     });
+
+    it('does not run the work of a page again once its checkpoint is stored (a retry after a lost COMMIT)', async () => {
+      const schema = uniqueSchema('retry');
+      const storage = await openPostgresStorage(POSTGRES_URL, { schema, maxConnections: 2 });
+      cleanups.push(async () => {
+        await storage.close();
+        await dropSchema(schema);
+      });
+      const { events } = await storage.eventStore.appendToStream(
+        { domain: 'tick', aggregateId: 'clock' },
+        [
+          { type: 'Ticked', data: { n: 1 } },
+          { type: 'Ticked', data: { n: 2 } },
+        ],
+        { expectedVersion: 0 },
+      );
+      const ran: string[] = [];
+      const save = (label: string, index: number) =>
+        storage.checkpointStore.saveCheckpointWith('p', events[index]!.position, () => {
+          ran.push(label);
+        });
+      await save('page', 1);
+      await save('the same page again', 1);
+      await save('an event of it, retried alone', 0);
+      expect(ran).toEqual(['page']);
+      expect(await storage.checkpointStore.loadCheckpoint('p')).toBe(events[1]!.position);
+      // After a reset the work runs again, from the start.
+      await storage.checkpointStore.deleteCheckpoint('p');
+      await save('after a reset', 0);
+      expect(ran).toEqual(['page', 'after a reset']);
+    });
   },
 );

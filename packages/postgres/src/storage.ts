@@ -59,24 +59,27 @@ export class PostgresStorage implements Storage {
   /** The schema of evented's tables. */
   readonly schema: string;
   readonly #pool: PostgresPool;
-  readonly #ownsPool: boolean;
+  readonly #endPool: (() => Promise<void>) | undefined;
   readonly #notifier: ChangeNotifier;
   #open = true;
 
-  /** Use {@link openPostgresStorage}, which checks the options and migrates the schema. */
+  /**
+   * Use {@link openPostgresStorage}, which checks the options and migrates the schema.
+   * `endPool`, when given, is called on close: the storage owns the pool.
+   */
   constructor(
     pool: PostgresPool,
     schema: string,
     options: {
-      ownsPool: boolean;
       limits: Limits;
       pollIntervalMs: number;
       readYourWritesTimeoutMs: number;
+      endPool?: () => Promise<void>;
     },
   ) {
     const isOpen = (): boolean => this.#open;
     this.#pool = pool;
-    this.#ownsPool = options.ownsPool;
+    this.#endPool = options.endPool;
     this.schema = schema;
     const visibility = new Visibility(pool, schema, options.readYourWritesTimeoutMs);
     this.#notifier = new ChangeNotifier(
@@ -107,7 +110,11 @@ export class PostgresStorage implements Storage {
     if (!this.#open) return;
     this.#open = false;
     this.#notifier.close();
-    if (this.#ownsPool) await (this.#pool as PostgresPool & { end(): Promise<void> }).end();
+    try {
+      await this.#endPool?.();
+    } catch (error) {
+      throw translatePostgresError(error, `closing the pool of schema ${this.schema}`);
+    }
   }
 }
 
@@ -120,7 +127,15 @@ function positiveInteger(field: string, value: number): number {
   return value;
 }
 
-function assertPool(connection: unknown): asserts connection is PostgresPool {
+/** The pool to use: a new one for a connection string (with its `end`), or the one given. */
+function poolFor(
+  connection: unknown,
+  size: () => number,
+): { pool: PostgresPool; endPool?: () => Promise<void> } {
+  if (typeof connection === 'string') {
+    const pool = createPool(connection, size());
+    return { pool, endPool: () => pool.end() };
+  }
   const pool = connection as Partial<PostgresPool> | null;
   if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function') {
     throw new EventedError(
@@ -129,6 +144,7 @@ function assertPool(connection: unknown): asserts connection is PostgresPool {
       { field: 'connection' },
     );
   }
+  return { pool: pool as PostgresPool };
 }
 
 /**
@@ -165,22 +181,17 @@ export async function openPostgresStorage(
       options.readYourWritesTimeoutMs ?? d.readYourWritesTimeoutMs,
     ),
   };
-  const ownsPool = typeof connection === 'string';
-  const pool = ownsPool
-    ? createPool(
-        connection,
-        positiveInteger('maxConnections', options.maxConnections ?? d.maxConnections),
-      )
-    : connection;
-  assertPool(pool);
+  const { pool, endPool } = poolFor(connection, () =>
+    positiveInteger('maxConnections', options.maxConnections ?? d.maxConnections),
+  );
   try {
     if (options.migrate ?? d.migrate) await migrate(pool, schema);
     else await assertMigrated(pool, schema);
   } catch (error) {
-    if (ownsPool) await (pool as PostgresPool & { end(): Promise<void> }).end();
+    await endPool?.().catch(() => undefined);
     throw translatePostgresError(error, `opening schema ${schema}`);
   }
-  return new PostgresStorage(pool, schema, { ownsPool, ...settings });
+  return new PostgresStorage(pool, schema, { ...settings, ...(endPool && { endPool }) });
 }
 
 /**
@@ -197,14 +208,12 @@ export async function migratePostgres(
 ): Promise<MigrationOutcome> {
   const schema = options.schema ?? defaultPostgresStorageOptions.schema;
   assertSchemaName(schema);
-  const ownsPool = typeof connection === 'string';
-  const pool = ownsPool ? createPool(connection, 1) : connection;
-  assertPool(pool);
+  const { pool, endPool } = poolFor(connection, () => 1);
   try {
     return await migrate(pool, schema);
   } catch (error) {
     throw translatePostgresError(error, `migrating schema ${schema}`);
   } finally {
-    if (ownsPool) await (pool as PostgresPool & { end(): Promise<void> }).end();
+    await endPool?.().catch(() => undefined);
   }
 }
