@@ -35,6 +35,7 @@ describe('runOne', () => {
     expect(row).toMatchObject({ workload: 'W6', target: 'evented-grpc-c1', verified: true });
     expect(row.p99Ms).toBeGreaterThanOrEqual(row.p50Ms!);
     expect(row.notes).toContain('one caller in sequence');
+    expect(row.notes).toMatch(/warm-up: 20 commands to 2 other accounts first, untimed/);
     expect(row.notes).not.toMatch(/exited|killed/);
   });
 

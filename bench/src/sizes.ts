@@ -15,6 +15,8 @@ export interface Sizes {
   /** W5: accounts, and commands to each. */
   readonly w5Accounts: number;
   readonly w5CommandsPerAccount: number;
+  /** W6: accounts of the untimed warm-up, W5's commands to each; the run itself is W5's sizes. */
+  readonly w6WarmUpAccounts: number;
 }
 
 /** The sizes BENCH.md defines. */
@@ -29,6 +31,7 @@ export const fullSizes: Sizes = {
   w4PageSize: 1_000,
   w5Accounts: 1_000,
   w5CommandsPerAccount: 10,
+  w6WarmUpAccounts: 300,
 };
 
 /**
@@ -44,5 +47,6 @@ export function scaledSizes(divisor: number, base: Sizes = fullSizes): Sizes {
     w3Reads: scale(base.w3Reads),
     w4Events: scale(base.w4Events),
     w5Accounts: scale(base.w5Accounts),
+    w6WarmUpAccounts: scale(base.w6WarmUpAccounts),
   };
 }

@@ -55,7 +55,8 @@ async function connect(
     },
     readStream: (stream) => client.readStream(stream),
     get notes() {
-      return [describe, peakRss, ...problems].filter(Boolean).join('; ');
+      const connection = 'the connection opened untimed with one read';
+      return [describe, connection, peakRss, ...problems].filter(Boolean).join('; ');
     },
     async close() {
       client.close();
