@@ -8,7 +8,7 @@ import {
 } from '@evented/core/internal';
 import type { PreparedAppend } from '@evented/core/internal';
 import type { Cell, PostgresPool, Statement } from './connection.js';
-import { quoteSchema, run, statement } from './connection.js';
+import { quoteSchema, read, run, statement } from './connection.js';
 import { isSqlState, UNIQUE_VIOLATION } from './errors.js';
 import { encodePosition, EVENT_COLUMNS, toRecordedEvent } from './rows.js';
 
@@ -176,7 +176,7 @@ async function readRange(
   count: number,
 ): Promise<RecordedEvent[]> {
   if (count === 0) return [];
-  const rows = await run(pool, sql.streamRange, [domain, aggregateId, fromVersion, count]);
+  const rows = await read(pool, sql.streamRange, [domain, aggregateId, fromVersion, count]);
   return rows.map(toRecordedEvent);
 }
 
@@ -215,7 +215,7 @@ async function findResentBatch(
 ): Promise<AppendResult | undefined> {
   const first = append.events[0];
   if (!first?.idGiven) return undefined;
-  const [stored] = await run(pool, sql.takenIds, [[first.id]]);
+  const [stored] = await read(pool, sql.takenIds, [[first.id]]);
   if (!stored || stored[1] !== append.domain || stored[2] !== append.aggregateId) return undefined;
   const storedVersion = Number(stored[3]);
   const expected = expectedVersionNumber(append.expectedVersion);
@@ -243,7 +243,7 @@ async function throwTakenId(
   append: PreparedAppend,
   cause: unknown,
 ): Promise<never> {
-  const [taken] = await run(pool, sql.takenIds, [append.events.map((e) => e.id)]);
+  const [taken] = await read(pool, sql.takenIds, [append.events.map((e) => e.id)]);
   if (!taken) throw cause;
   const [eventId, domain, aggregateId] = taken;
   throw new EventedError(

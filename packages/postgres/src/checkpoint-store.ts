@@ -6,7 +6,7 @@ import {
   validateCheckpoint,
 } from '@evented/core/internal';
 import type { PostgresClient, PostgresPool } from './connection.js';
-import { execute, inTransaction, quoteSchema, run, statement } from './connection.js';
+import { execute, inTransaction, quoteSchema, read, run, statement } from './connection.js';
 import { translatePostgresError } from './errors.js';
 import { decodePosition, encodePosition, MAX_POSITION } from './rows.js';
 import type { Visibility } from './visibility.js';
@@ -68,7 +68,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     this.#assertOpen();
     assertValidId('processor', processor, this.#limits.maxIdBytes);
     try {
-      const [row] = await run(this.#pool, this.#sql.load, [processor]);
+      const [row] = await read(this.#pool, this.#sql.load, [processor]);
       return row ? encodePosition(row[0]!, row[1]!) : undefined;
     } catch (error) {
       throw translatePostgresError(error, `loading the checkpoint of ${processor}`);

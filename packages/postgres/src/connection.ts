@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { EventedError } from '@evented/core';
+import { isConnectionLoss } from './errors.js';
 
 /** A value as evented reads it: the text PostgreSQL sends, or null. */
 export type Cell = string | null;
@@ -91,6 +92,28 @@ export async function run(
     types: TEXT_VALUES,
   });
   return result.rows as Cell[][];
+}
+
+/** How often a read is sent in all when the connection it went out on turns out lost. */
+const READ_ATTEMPTS = 3;
+
+/**
+ * Runs a statement that only reads, sending it again on a lost connection: after a server
+ * restart or a terminated backend the pool may still hold dead idle connections, and a read
+ * can safely be repeated on the next one.
+ */
+export async function read(
+  pool: Pick<PostgresPool, 'query'>,
+  sql: Statement,
+  values: unknown[],
+): Promise<Cell[][]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(pool, sql, values);
+    } catch (error) {
+      if (attempt >= READ_ATTEMPTS || !isConnectionLoss(error)) throw error;
+    }
+  }
 }
 
 /** Runs a statement and returns how many rows it changed. */

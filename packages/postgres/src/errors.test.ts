@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventedError } from '@evented/core';
-import { translatePostgresError } from './errors.js';
+import { isConnectionLoss, translatePostgresError } from './errors.js';
 
 /** A server error as pg raises it: a message, a SQLSTATE and maybe a constraint. */
 function serverError(code: string, constraint?: string): Error {
@@ -62,5 +62,20 @@ describe('translatePostgresError', () => {
   it('passes evented errors through unchanged', () => {
     const error = new EventedError('CONCURRENCY_CONFLICT', 'no');
     expect(translatePostgresError(error, 'x')).toBe(error);
+  });
+});
+
+describe('isConnectionLoss', () => {
+  it.each([
+    ['a terminated backend', serverError('57P01'), true],
+    ['a connection failure', serverError('08006'), true],
+    ['a reset socket', Object.assign(new Error('read'), { code: 'ECONNRESET' }), true],
+    ['a lost connection', new Error('Connection terminated unexpectedly'), true],
+    ['a unique violation', serverError('23505'), false],
+    ['a statement timeout', serverError('57014'), false],
+    ['a pool timeout', new Error('timeout exceeded when trying to connect'), false],
+    ['a thrown string', 'boom', false],
+  ])('says %s is %s', (_, error, lost) => {
+    expect(isConnectionLoss(error)).toBe(lost);
   });
 });

@@ -32,6 +32,21 @@ const CONNECTION_MESSAGES = [
   /^Cannot use a pool after calling end on the pool/,
 ];
 
+/**
+ * True for an error that says the connection was lost or refused before or while the
+ * statement ran: the statement did not take effect, or (for a write) may have. Reads are
+ * safe to send again on another connection.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const failure = error as PostgresFailure;
+  const code = typeof failure.code === 'string' ? failure.code : '';
+  if (NETWORK_CODES.has(code)) return true;
+  if (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code)) return true;
+  const message = typeof failure.message === 'string' ? failure.message : '';
+  return code === '' && CONNECTION_MESSAGES.slice(0, 2).some((pattern) => pattern.test(message));
+}
+
 /** The evented code of a SQLSTATE, by its class (the first two characters) where that is enough. */
 function codeOfSqlState(sqlState: string): EventedErrorCode {
   switch (sqlState) {

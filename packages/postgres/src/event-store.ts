@@ -28,7 +28,7 @@ import type { AppendStatements } from './append-to-stream.js';
 import { appendStatements, appendToStream } from './append-to-stream.js';
 import type { ChangeNotifier } from './change-notifier.js';
 import type { Cell, PostgresPool, Statement } from './connection.js';
-import { quoteSchema, run, statement } from './connection.js';
+import { quoteSchema, read, statement } from './connection.js';
 import { translatePostgresError } from './errors.js';
 import { decodePosition, encodePosition, EVENT_COLUMNS, toRecordedEvent } from './rows.js';
 import type { Visibility } from './visibility.js';
@@ -123,13 +123,13 @@ export class PostgresEventStore implements EventStore {
     try {
       const rows =
         direction === 'forwards'
-          ? await run(this.#pool, this.#appendSql.streamRange, [
+          ? await read(this.#pool, this.#appendSql.streamRange, [
               domain,
               aggregateId,
               options.fromVersion ?? 1,
               limit,
             ])
-          : await run(this.#pool, this.#sql.backwards, [
+          : await read(this.#pool, this.#sql.backwards, [
               domain,
               aggregateId,
               options.fromVersion ?? Number.MAX_SAFE_INTEGER,
@@ -170,10 +170,10 @@ export class PostgresEventStore implements EventStore {
     let events: RecordedEvent[];
     let head: Position | undefined;
     if (!filter) {
-      const rows = await run(this.#pool, this.#sql.all, [transactionId, index, limit]);
+      const rows = await read(this.#pool, this.#sql.all, [transactionId, index, limit]);
       events = rows.map(toRecordedEvent);
     } else {
-      const rows = await run(this.#pool, filter.sql, [
+      const rows = await read(this.#pool, filter.sql, [
         transactionId,
         index,
         limit,
@@ -243,7 +243,7 @@ export class PostgresEventStore implements EventStore {
     this.#assertOpen();
     assertStreamId(stream, this.#limits);
     try {
-      const [row] = await run(this.#pool, this.#sql.version, [stream.domain, stream.aggregateId]);
+      const [row] = await read(this.#pool, this.#sql.version, [stream.domain, stream.aggregateId]);
       return Number(row![0]);
     } catch (error) {
       throw translatePostgresError(
@@ -258,7 +258,10 @@ export class PostgresEventStore implements EventStore {
     try {
       const head = await this.#visibility.head();
       if (head >= this.#visibility.ownHead) return head;
-      return (await this.#visibility.reach(this.#visibility.ownHead)) ?? head;
+      // This storage appended beyond the head: wait for its own events to become visible.
+      return (
+        (await this.#visibility.reach(this.#visibility.ownHead)) ?? (await this.#visibility.head())
+      );
     } catch (error) {
       throw translatePostgresError(error, 'reading the head of the log');
     }
@@ -269,7 +272,7 @@ export class PostgresEventStore implements EventStore {
     assertValidId('commandId', commandId, this.#limits.maxIdBytes);
     let rows: Cell[][];
     try {
-      rows = await run(this.#pool, this.#sql.findCommand, [commandId]);
+      rows = await read(this.#pool, this.#sql.findCommand, [commandId]);
     } catch (error) {
       throw translatePostgresError(error, `finding command ${commandId}`);
     }

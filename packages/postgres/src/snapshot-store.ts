@@ -1,7 +1,7 @@
 import type { Limits, NewSnapshot, Snapshot, SnapshotStore, StreamId } from '@evented/core';
 import { assertStreamId, closedError, parseJson, prepareSnapshot } from '@evented/core/internal';
 import type { PostgresPool } from './connection.js';
-import { execute, quoteSchema, run, statement } from './connection.js';
+import { execute, quoteSchema, read, statement } from './connection.js';
 import { translatePostgresError } from './errors.js';
 
 /** The snapshot store on PostgreSQL. Obtain it from `openPostgresStorage`. */
@@ -52,7 +52,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
     assertStreamId(stream, this.#limits);
     let row;
     try {
-      [row] = await run(this.#pool, this.#sql.latest, [stream.domain, stream.aggregateId]);
+      [row] = await read(this.#pool, this.#sql.latest, [stream.domain, stream.aggregateId]);
     } catch (error) {
       throw translatePostgresError(
         error,

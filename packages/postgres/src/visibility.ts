@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Position } from '@evented/core';
 import { START } from '@evented/core';
 import type { PostgresPool, Statement } from './connection.js';
-import { quoteSchema, run, statement } from './connection.js';
+import { quoteSchema, read, statement } from './connection.js';
 import { encodePosition } from './rows.js';
 
 /**
@@ -59,7 +59,7 @@ export class Visibility {
 
   /** The position of the last visible event; `START` for an empty log. */
   async head(): Promise<Position> {
-    const [row] = await run(this.#pool, this.#head, []);
+    const [row] = await read(this.#pool, this.#head, []);
     const head = row ? encodePosition(row[0]!, row[1]!) : START;
     this.observe(head);
     return head;
