@@ -18,7 +18,8 @@ const ANNOUNCE = statement(
 
 /**
  * Wakes readers waiting for new events, by LISTEN/NOTIFY, across processes. One connection
- * per storage listens, from the first wait until close.
+ * per storage listens, from the first wait until close: of its own when the storage opened
+ * its pool from a connection string, else checked out of the application's pool.
  *
  * Appends announce themselves after they commit, not inside their transaction: PostgreSQL
  * serialises the commits of all notifying transactions in the cluster under one lock, held
@@ -39,6 +40,7 @@ const ANNOUNCE = statement(
  */
 export class ChangeNotifier {
   readonly #pool: PostgresPool;
+  readonly #openListener: () => Promise<PostgresPoolClient>;
   readonly #channel: string;
   readonly #readHead: () => Promise<Position>;
   readonly #pollIntervalMs: number;
@@ -53,13 +55,19 @@ export class ChangeNotifier {
   #announceAgain = false;
   #closed = false;
 
+  /**
+   * `openListener` opens the listening connection: one checked out of `pool`, or one of its
+   * own (so that it does not take one of the pool's).
+   */
   constructor(
     pool: PostgresPool,
+    openListener: () => Promise<PostgresPoolClient>,
     channel: string,
     readHead: () => Promise<Position>,
     pollIntervalMs: number,
   ) {
     this.#pool = pool;
+    this.#openListener = openListener;
     this.#channel = channel;
     this.#readHead = readHead;
     this.#pollIntervalMs = pollIntervalMs;
@@ -141,7 +149,7 @@ export class ChangeNotifier {
   }
 
   async #connect(): Promise<void> {
-    const client = await this.#pool.connect();
+    const client = await this.#openListener();
     if (this.#closed) {
       client.release(true);
       return;

@@ -127,4 +127,22 @@ describeWithService('PostgreSQL: a lost server or connection', postgres, () => {
     expect((await storage.eventStore.readAll()).events).toEqual([]);
     expect(await storage.eventStore.headPosition()).toBe(0n);
   });
+
+  it('waits, reads and appends with a pool of one connection: it listens on a connection of its own', async () => {
+    const schema = uniqueSchema('one');
+    const storage = await openPostgresStorage(POSTGRES_URL, { schema, maxConnections: 1 });
+    cleanups.push(async () => {
+      await storage.close();
+      await dropSchema(schema);
+    });
+    const waiting = storage.eventStore.waitForEvents(0n, { timeoutMs: 5_000 });
+    await sleep(20);
+    await storage.eventStore.appendToStream(
+      { domain: 'order', aggregateId: 'o-1' },
+      [{ type: 'Placed', data: 1 }],
+      { expectedVersion: 0 },
+    );
+    expect(await waiting).toBe(true);
+    expect((await storage.eventStore.readAll()).events).toHaveLength(1);
+  });
 });

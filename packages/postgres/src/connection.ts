@@ -178,6 +178,33 @@ export function createPool(url: string, max: number): pg.Pool {
 }
 
 /**
+ * Opens listening connections of their own for a connection string, outside the pool, so
+ * that a long LISTEN never takes one of the pool's connections (a pool of one would starve).
+ */
+export function dedicatedListener(url: string): () => Promise<PostgresPoolClient> {
+  return async () => {
+    const client = new pg.Client({ connectionString: url, application_name: 'evented' });
+    // Until the notifier attaches its own listener, an error must not crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    const release = (): void => {
+      client.end().catch(() => undefined);
+    };
+    return Object.assign(client, { release });
+  };
+}
+
+/** Checks listening connections out of an application's pool. */
+export function pooledListener(pool: PostgresPool): () => Promise<PostgresPoolClient> {
+  return () => pool.connect();
+}
+
+/**
  * Checks a connection out, runs `work` on it in one transaction and gives it back. A
  * connection that broke, or whose ROLLBACK failed, is destroyed rather than returned. A
  * connection lost between queries emits `error` on the client, which must not crash the

@@ -2,8 +2,14 @@ import type { Limits, Storage, StorageCapabilities } from '@evented/core';
 import { EventedError, resolveLimits } from '@evented/core';
 import { ChangeNotifier } from './change-notifier.js';
 import { PostgresCheckpointStore } from './checkpoint-store.js';
-import type { PostgresPool } from './connection.js';
-import { assertSchemaName, channelOf, createPool } from './connection.js';
+import type { PostgresPool, PostgresPoolClient } from './connection.js';
+import {
+  assertSchemaName,
+  channelOf,
+  createPool,
+  dedicatedListener,
+  pooledListener,
+} from './connection.js';
 import { translatePostgresError } from './errors.js';
 import { PostgresEventStore } from './event-store.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './rows.js';
@@ -75,6 +81,7 @@ export class PostgresStorage implements Storage {
       pollIntervalMs: number;
       readYourWritesTimeoutMs: number;
       endPool?: () => Promise<void>;
+      openListener?: () => Promise<PostgresPoolClient>;
     },
   ) {
     const isOpen = (): boolean => this.#open;
@@ -84,6 +91,7 @@ export class PostgresStorage implements Storage {
     const visibility = new Visibility(pool, schema, options.readYourWritesTimeoutMs);
     this.#notifier = new ChangeNotifier(
       pool,
+      options.openListener ?? pooledListener(pool),
       channelOf(schema),
       () => visibility.head(),
       options.pollIntervalMs,
@@ -184,6 +192,7 @@ export async function openPostgresStorage(
   const { pool, endPool } = poolFor(connection, () =>
     positiveInteger('maxConnections', options.maxConnections ?? d.maxConnections),
   );
+  const openListener = typeof connection === 'string' ? dedicatedListener(connection) : undefined;
   try {
     if (options.migrate ?? d.migrate) await migrate(pool, schema);
     else await assertMigrated(pool, schema);
@@ -191,7 +200,11 @@ export async function openPostgresStorage(
     await endPool?.().catch(() => undefined);
     throw translatePostgresError(error, `opening schema ${schema}`);
   }
-  return new PostgresStorage(pool, schema, { ...settings, ...(endPool && { endPool }) });
+  return new PostgresStorage(pool, schema, {
+    ...settings,
+    ...(endPool && { endPool }),
+    ...(openListener && { openListener }),
+  });
 }
 
 /**
