@@ -33,8 +33,9 @@ export interface PostgresStorageOptions {
   readonly maxConnections?: number;
   /**
    * How often a waiting reader re-checks the log even without a notification (default
-   * 1000 ms). A notification is missed only while the listening connection reconnects, and
-   * an event becomes visible without one when an older transaction that wrote no events ends.
+   * 1000 ms). Notifications are missed while the listening connection reconnects and when
+   * an appending process dies between its commit and its notification, and an event becomes
+   * visible without one when an older transaction that wrote no events ends.
    */
   readonly pollIntervalMs?: number;
   /**
