@@ -101,10 +101,10 @@ describe('evented serve with the bank example', () => {
     const remote = await cli(['serve', '--listen', '0.0.0.0:50051']);
     expect(remote.code).toBe(2);
     expect(remote.stderr).toContain('listen (from --listen): 0.0.0.0:50051 can be reached');
-    const store = await cli(['serve', '--store', 'postgres://db']);
+    const store = await cli(['serve', '--store', 'mysql://db']);
     expect(store.code).toBe(2);
     expect(store.stderr).toContain(
-      'store (from --store): postgres:// stores are not available yet',
+      'store (from --store): expected memory, sqlite:<path>, postgres://... or redis://...',
     );
     const env = await cli(['serve'], { EVENTED_HTTP: 'everywhere' });
     expect(env.code).toBe(2);
