@@ -61,6 +61,15 @@ describe('startService', () => {
     await expect(exiting).rejects.toThrow(TargetUnavailable);
     await expect(exiting).rejects.toThrow('the service exited with 3: no port');
   });
+
+  it('gives the last error the process logged on stdout as the reason, as pino writes it', async () => {
+    const log = { level: 50, err: { message: 'EACCES' }, msg: 'evented could not start' };
+    const script = `console.log(${JSON.stringify(JSON.stringify(log))}); process.exit(1)`;
+
+    await expect(startService('evented serve', '-e', [script], () => false)).rejects.toThrow(
+      'evented serve exited with 1: evented could not start: EACCES',
+    );
+  });
 });
 
 describe('formatReport', () => {

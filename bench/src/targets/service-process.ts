@@ -26,8 +26,9 @@ export interface ServiceProcess {
 
 /**
  * Starts `node <script> <args>` and waits until it prints a JSON line on stdout that
- * `isReady` accepts. Its stdout is read to the end (a full pipe would block its writes);
- * the tail of its stderr goes into the reason when it exits before it is ready. EVENTED_*
+ * `isReady` accepts. Its stdout is read to the end (a full pipe would block its writes).
+ * When it exits before it is ready, the reason is its last error logged on stdout as a JSON
+ * line (pino's `level` 50 or more, as `evented serve` logs), or else the end of its stderr. EVENTED_*
  * variables of the bench's environment are not passed on: the arguments alone configure it.
  */
 export async function startService(
@@ -52,6 +53,7 @@ export async function startService(
     stderr = (stderr + chunk.toString()).slice(-2_000);
   });
   const lines = createInterface({ input: child.stdout! });
+  let lastLog: string | undefined;
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -59,6 +61,7 @@ export async function startService(
     }, READY_TIMEOUT_MS);
     lines.on('line', (text) => {
       const line = parseJsonLine(text);
+      if (line) lastLog = describeLog(line) ?? lastLog;
       if (line && isReady(line)) {
         clearTimeout(timer);
         resolve(line);
@@ -70,7 +73,7 @@ export async function startService(
     });
     void exited.then(([code, signal]) => {
       clearTimeout(timer);
-      const why = stderr.trim().split('\n').slice(-3).join(' / ');
+      const why = lastLog ?? stderr.trim().split('\n').slice(-3).join(' / ');
       reject(new TargetUnavailable(`${what} exited with ${code ?? signal}${why && `: ${why}`}`));
     });
   }).catch((error: unknown) => {
@@ -120,4 +123,11 @@ function parseJsonLine(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A pino error line in words (`msg: err.message`); undefined for other lines. */
+function describeLog(line: Record<string, unknown>): string | undefined {
+  if (typeof line['level'] !== 'number' || line['level'] < 50) return undefined;
+  const error = (line['err'] as { message?: unknown } | undefined)?.message;
+  return [line['msg'], error].filter((part) => typeof part === 'string').join(': ');
 }
