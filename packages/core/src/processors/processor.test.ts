@@ -166,6 +166,29 @@ describe('processors', () => {
     expect(pages).toEqual([4, 4, 2]);
   });
 
+  it('save a checkpoint that only skipped events now and then, and on close', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evented-skips-'));
+    const storage = () => openSqliteStorage(join(dir, 'app.db'));
+    let saves = 0;
+    const counting = async () => {
+      const opened = await storage();
+      const checkpoints = opened.checkpointStore;
+      const save = checkpoints.saveCheckpoint.bind(checkpoints);
+      checkpoints.saveCheckpoint = (name, position) => ((saves += 1), save(name, position));
+      return opened;
+    };
+    const { projector } = recorder('none');
+    const evented = await app([{ ...projector, filter: { types: ['Nothing'] } }], [], {
+      storage: counting,
+    });
+    for (let i = 0; i < 20; i++) await evented.dispatch(add('a'), { waitFor: ['none'] });
+    expect(saves).toBeLessThan(5);
+    await evented.close();
+    const reopened = await storage();
+    expect(await reopened.checkpointStore.loadCheckpoint('none')).toBe(20n);
+    await reopened.close();
+  });
+
   it('fail a dispatch waiting for an unknown processor before writing', async () => {
     const evented = await app([]);
     const error = await evented.dispatch(add('a'), { waitFor: ['nope'] }).catch((e: unknown) => e);

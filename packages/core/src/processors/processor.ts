@@ -19,6 +19,11 @@ export interface ProcessorOptions {
   readonly retryBackoffMs?: number;
   /** Upper bound of the retry delay; default 5 s. */
   readonly maxRetryBackoffMs?: number;
+  /**
+   * How often the checkpoint is saved when the processor only moved past events its filter
+   * skips; default 1 s. Nothing was handled, so a crash merely rereads those pages.
+   */
+  readonly skipCheckpointIntervalMs?: number;
 }
 
 /** Defaults of {@link ProcessorOptions}. */
@@ -27,6 +32,7 @@ export const defaultProcessorOptions = {
   maxAttempts: 5,
   retryBackoffMs: 100,
   maxRetryBackoffMs: 5_000,
+  skipCheckpointIntervalMs: 1_000,
 } as const satisfies Required<ProcessorOptions>;
 
 /** What a processor works with. */
@@ -60,6 +66,9 @@ export class Processor {
   #failure: ProcessorFailure | undefined;
   #abort = new AbortController();
   #running: Promise<void> | undefined;
+  /** The in-memory checkpoint moved past skipped events and is not saved yet. */
+  #unsaved = false;
+  #savedAt = 0;
 
   constructor(
     definition: ProcessorDefinition,
@@ -161,6 +170,12 @@ export class Processor {
         await sleep(delay, undefined, { signal }).catch(() => undefined);
       }
     }
+    await this.#saveSkipped().catch((error: unknown) => {
+      this.#deps.logger.warn(
+        { err: error, processor: this.name },
+        'saving the checkpoint on stop failed',
+      );
+    });
   }
 
   /** Reads and commits one page, then waits if it was the last. False when stopped at an event. */
@@ -180,6 +195,14 @@ export class Processor {
 
   /** Commits a page; on failure retries it event by event. False when stopped at an event. */
   async #commitPage(page: ReadAllPage, signal: AbortSignal): Promise<boolean> {
+    if (page.events.length === 0) {
+      // Only skipped events: move on now, write the checkpoint now and then, not per wake-up.
+      this.#advance(page.position);
+      this.#unsaved = true;
+      if (Date.now() - this.#savedAt >= this.#options.skipCheckpointIntervalMs)
+        await this.#saveSkipped();
+      return true;
+    }
     try {
       await this.#definition.delivery.commit(page.events, page.position);
       this.#advance(page.position);
@@ -244,7 +267,16 @@ export class Processor {
 
   #advance(position: Position): void {
     this.#checkpoint = position;
+    this.#unsaved = false;
+    this.#savedAt = Date.now();
     this.#waiters.resolveUpTo(position);
+  }
+
+  /** Saves a checkpoint that moved past skipped events only. */
+  async #saveSkipped(): Promise<void> {
+    if (!this.#unsaved) return;
+    await this.#definition.delivery.commit([], this.#checkpoint!);
+    this.#advance(this.#checkpoint!);
   }
 
   #stopAt(event: RecordedEvent | undefined, error: unknown, attempts: number): void {
