@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -48,7 +48,7 @@ export function openConnection(path: string, options: SqliteConnectionOptions = 
   const timeout = options.busyTimeoutMs ?? defaultSqliteConnectionOptions.busyTimeoutMs;
   let db: Database;
   try {
-    if (!isMemoryPath(path)) mkdirSync(dirname(path), { recursive: true });
+    if (!isMemoryPath(path)) ensureFolder(dirname(path), path);
     db = new BetterSqlite3(path, { timeout });
   } catch (error) {
     throw translateSqliteError(error, `opening ${path}`);
@@ -65,6 +65,27 @@ export function openConnection(path: string, options: SqliteConnectionOptions = 
   } catch (error) {
     db.close();
     throw translateSqliteError(error, `opening ${path}`);
+  }
+}
+
+/**
+ * Creates a folder and its missing parents one by one. (Node's recursive mkdir spins for
+ * ever where mkdir keeps answering ENOENT, as under /proc.)
+ */
+function ensureFolder(folder: string, file: string): void {
+  if (existsSync(folder)) return;
+  const parent = dirname(folder);
+  if (parent !== folder) ensureFolder(parent, file);
+  try {
+    mkdirSync(folder);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EEXIST') return;
+    throw new EventedError(
+      'CONFIGURATION',
+      `cannot create the folder of ${file}: ${(error as Error).message}`,
+      { path: file },
+      { cause: error },
+    );
   }
 }
 
