@@ -5,7 +5,8 @@ import { afterEach, expect, it } from 'vitest';
 import { describeWithService, probeService } from '@evented/conformance';
 import { cli, killServers, serve } from './cli-process.fixture.js';
 
-const POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+// The password is ignored by the trust authentication here; it must never reach a log line.
+const POSTGRES = 'postgres://postgres:hunter2@127.0.0.1:5432/test';
 const REDIS = 'redis://127.0.0.1:6379';
 
 afterEach(killServers);
@@ -25,6 +26,7 @@ const redis = await probeService('Redis', async () => {
 async function roundTrip(storeArgs: string[]): Promise<void> {
   const args = ['--listen', '127.0.0.1:0', '--http', 'off', ...storeArgs];
   const first = await serve(args);
+  expect(JSON.stringify(first.logs)).not.toContain('hunter2');
   const at = ['--server', first.grpc];
   expect(
     await cli(['dispatch', 'account', 'ann', 'OpenAccount', '{"owner":"Ann"}', ...at]),

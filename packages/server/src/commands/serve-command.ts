@@ -5,6 +5,7 @@ import { isEventedError } from '@evented/core';
 import { isLoopback, parseHostPort } from '../config/address.js';
 import type { ServeFlags } from '../config/config-sources.js';
 import { resolveServerConfig } from '../config/resolve-config.js';
+import { describeStore, parseStore } from '../config/store-location.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { defaultServerConfig } from '../config/server-config.js';
 import { startEventedServer } from '../serve/evented-server.js';
@@ -49,6 +50,12 @@ export function serveCommand(): Command {
     });
 }
 
+/** The store for the log: its kind and place, never a password from a connection string. */
+function describeConfiguredStore(store: string): string {
+  const location = parseStore(store);
+  return 'problem' in location ? 'invalid' : describeStore(location);
+}
+
 async function serve(config: ServerConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   const server = await startEventedServer(config, logger).catch((error: unknown) => {
@@ -63,7 +70,7 @@ async function serve(config: ServerConfig): Promise<void> {
     {
       grpc: server.grpcAddress,
       http: server.httpAddress ?? 'off',
-      store: config.store,
+      store: describeConfiguredStore(config.store),
       example: config.example,
       domains: Object.keys(config.domains),
       processors: server.evented.processors().map(({ name, kind }) => `${kind} ${name}`),
