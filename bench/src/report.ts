@@ -9,13 +9,12 @@ const units: Record<BenchRow['workload'], string> = {
   W4: 'events/s',
   W5: 'commands/s',
   W6: 'commands/s',
+  W7: 'appends/s',
 };
 
-/** The figure ratios compare: appends or commands per second for W1, W5 and W6, events otherwise. */
+/** The figure ratios compare: appends or commands per second for W1, W5, W6 and W7, events otherwise. */
 export const headline = (row: BenchRow): number | undefined =>
-  row.workload === 'W1' || row.workload === 'W5' || row.workload === 'W6'
-    ? row.opsPerSec
-    : row.eventsPerSec;
+  ['W1', 'W5', 'W6', 'W7'].includes(row.workload) ? row.opsPerSec : row.eventsPerSec;
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -5,6 +5,7 @@ import { runOne } from './run-one.js';
 import { scaledSizes } from './sizes.js';
 import { eventedGrpcC1 } from './targets/evented-grpc.js';
 import { rawSqlite } from './targets/raw-sqlite.js';
+import { postgresAdmin, redisClient } from './targets/servers.js';
 import { startService } from './targets/service-process.js';
 import { TargetUnavailable } from './targets/target.js';
 
@@ -39,6 +40,18 @@ describe('runOne', () => {
     expect(row.notes).not.toMatch(/exited|killed/);
   });
 
+  it('runs W7 with concurrent writers and verifies every stream has no gap or duplicate', async () => {
+    const sizes = { ...scaledSizes(200), w7Streams: 5, w7AttemptsPerWriter: 25 };
+
+    const row = await runOne('W7', rawSqlite, sizes);
+
+    expect(row).toMatchObject({ workload: 'W7', target: 'raw-sqlite', verified: true });
+    expect(row.opsPerSec).toBeGreaterThan(0);
+    expect(row.notes).toMatch(
+      /\d+ appends and \d+ conflicts of 100 attempts \(4 writers, 5 streams\)/,
+    );
+  });
+
   it('gives a skipped row for a workload the target does not run', async () => {
     const row = await runOne('W6', rawSqlite, scaledSizes(200));
 
@@ -46,6 +59,15 @@ describe('runOne', () => {
       verified: false,
       notes: 'skipped: W6 does not run on store targets',
     });
+  });
+});
+
+describe('servers', () => {
+  it('report an unreachable PostgreSQL or Redis as TargetUnavailable, with the reason', async () => {
+    await expect(postgresAdmin('postgres://postgres@127.0.0.1:1/test')).rejects.toThrow(
+      /PostgreSQL at postgres:\/\/postgres@127.0.0.1:1\/test unreachable: .*ECONNREFUSED/,
+    );
+    await expect(redisClient('redis://127.0.0.1:1')).rejects.toThrow(TargetUnavailable);
   });
 });
 

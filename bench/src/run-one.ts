@@ -17,6 +17,7 @@ const workloadNotes: Partial<Record<WorkloadId, string>> = {
   W3: 'stream seeded untimed with appends of 100',
   W4: 'log seeded untimed with appends of 100',
   W6: "W5's sizes and commands",
+  W7: 'writers concurrent in one process',
 };
 
 /** Whether `workload` runs on `target`: W1-W5 on stores, W6 on servers. */

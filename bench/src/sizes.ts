@@ -17,6 +17,10 @@ export interface Sizes {
   readonly w5CommandsPerAccount: number;
   /** W6: accounts of the untimed warm-up, W5's commands to each; the run itself is W5's sizes. */
   readonly w6WarmUpAccounts: number;
+  /** W7: concurrent writers, shared streams, and append attempts of each writer. */
+  readonly w7Writers: number;
+  readonly w7Streams: number;
+  readonly w7AttemptsPerWriter: number;
 }
 
 /** The sizes BENCH.md defines. */
@@ -32,11 +36,14 @@ export const fullSizes: Sizes = {
   w5Accounts: 1_000,
   w5CommandsPerAccount: 10,
   w6WarmUpAccounts: 300,
+  w7Writers: 4,
+  w7Streams: 50,
+  w7AttemptsPerWriter: 2_000,
 };
 
 /**
  * The sizes with the amount of work divided by `divisor` (`--quick` uses 10): fewer
- * streams, appends, reads, events and accounts; batch, page and stream shapes unchanged.
+ * streams, appends, reads, events, accounts and W7's attempts; batch, page and stream shapes unchanged.
  */
 export function scaledSizes(divisor: number, base: Sizes = fullSizes): Sizes {
   const scale = (n: number): number => Math.max(1, Math.round(n / divisor));
@@ -48,5 +55,6 @@ export function scaledSizes(divisor: number, base: Sizes = fullSizes): Sizes {
     w4Events: scale(base.w4Events),
     w5Accounts: scale(base.w5Accounts),
     w6WarmUpAccounts: scale(base.w6WarmUpAccounts),
+    w7AttemptsPerWriter: scale(base.w7AttemptsPerWriter),
   };
 }

@@ -3,6 +3,7 @@ import { expectedBalance, foldAccount, nthCommand } from './bank.js';
 import type { Measurement } from './row.js';
 import type { Sizes } from './sizes.js';
 import { latencies, now, perSecond } from './stats.js';
+import { ConflictError } from './targets/target.js';
 import type {
   BenchEvent,
   CommandServer,
@@ -226,6 +227,71 @@ const w6: ServerWorkload = async (server, sizes, callers) => {
   };
 };
 
+/** Whether an append failed because the stream was not at the expected version. */
+const isConflict = (error: unknown): boolean =>
+  error instanceof ConflictError ||
+  (error as { code?: unknown } | undefined)?.code === 'CONCURRENCY_CONFLICT';
+
+/**
+ * W7: `w7Writers` writers at once, each making `w7AttemptsPerWriter` appends of one event to
+ * one of `w7Streams` shared streams (chosen by a seeded generator), with the version it last
+ * saw there as the expected version. A conflict re-reads the stream for its version (timed).
+ * Verified when every stream holds versions 1..n with no gap or duplicate, and holds exactly
+ * the attempts that succeeded, each once.
+ */
+const w7: Workload = async (target, { w7Writers, w7Streams, w7AttemptsPerWriter }) => {
+  let successes = 0;
+  let conflicts = 0;
+  let versionsRight = true;
+  const succeeded = new Set<string>();
+  const writer = async (w: number): Promise<void> => {
+    const known = new Array<number>(w7Streams).fill(0);
+    let seed = 7919 * (w + 1);
+    for (let i = 0; i < w7AttemptsPerWriter; i++) {
+      seed = (seed * 48271) % 2147483647;
+      const s = seed % w7Streams;
+      const event: BenchEvent = { type: 'Attempted', data: { writer: w, attempt: i } };
+      try {
+        const version = await target.appendToStream(stream('w7', s), [event], known[s]!);
+        versionsRight &&= version === known[s]! + 1;
+        known[s] = version;
+        successes++;
+        succeeded.add(`${w}/${i}`);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        conflicts++;
+        known[s] = (await target.readStream(stream('w7', s))).at(-1)?.version ?? 0;
+      }
+    }
+  };
+  const start = now();
+  await Promise.all(Array.from({ length: w7Writers }, (_, w) => writer(w)));
+  const elapsed = now() - start;
+  const found = new Set<string>();
+  let stored = 0;
+  let noGapNoDuplicate = true;
+  for (let s = 0; s < w7Streams; s++) {
+    const events = await target.readStream(stream('w7', s));
+    stored += events.length;
+    noGapNoDuplicate &&= events.every((e, i) => e.version === i + 1);
+    for (const e of events) {
+      const { writer: w, attempt } = e.data as { writer: number; attempt: number };
+      found.add(`${w}/${attempt}`);
+    }
+  }
+  const exactlyOnce =
+    stored === successes && found.size === successes && [...found].every((k) => succeeded.has(k));
+  const attempts = w7Writers * w7AttemptsPerWriter;
+  return {
+    opsPerSec: perSecond(successes, elapsed),
+    verified: versionsRight && noGapNoDuplicate && exactlyOnce,
+    notes:
+      `${successes.toLocaleString('en-US')} appends and ${conflicts.toLocaleString('en-US')} ` +
+      `conflicts of ${attempts.toLocaleString('en-US')} attempts (${w7Writers} writers, ` +
+      `${w7Streams} streams); a conflict re-reads the stream, timed`,
+  };
+};
+
 /** A workload on targets of the bench's process, with the member it needs beyond append and read. */
 interface StoreWorkloadEntry {
   readonly kind: 'store';
@@ -247,4 +313,5 @@ export const workloads: Readonly<Record<WorkloadId, StoreWorkloadEntry | ServerW
   W4: { kind: 'store', run: w4, needs: 'readAll' },
   W5: { kind: 'store', run: w5, needs: 'handleCommand' },
   W6: { kind: 'server', run: w6 },
+  W7: { kind: 'store', run: w7 },
 };

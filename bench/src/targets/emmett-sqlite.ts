@@ -7,7 +7,7 @@ import {
 import { account } from '@evented/example-bank';
 import type { AccountEvent, AccountState } from '@evented/example-bank';
 import { decideAccount } from '../bank.js';
-import { EmmettWorkarounds } from './emmett-workarounds.js';
+import { emmettConflict, EmmettWorkarounds } from './emmett-workarounds.js';
 import type { ReadBackEvent, StoreTargetInfo, StreamRef } from './target.js';
 
 interface EmmettRead {
@@ -55,8 +55,12 @@ export const emmettSqlite: StoreTargetInfo = {
           store.appendToStream(streamName(s), [...events], {
             expectedStreamVersion: BigInt(expected),
           });
-        const result = await workarounds.retryBusy(append);
-        return Number(result.nextExpectedStreamVersion);
+        try {
+          const result = await workarounds.retryBusy(append);
+          return Number(result.nextExpectedStreamVersion);
+        } catch (error) {
+          throw emmettConflict(error);
+        }
       },
       async readStream(s) {
         const result = await store.readStream(streamName(s));

@@ -1,3 +1,16 @@
+import { EmmettError } from '@event-driven-io/emmett';
+import { ConflictError } from './target.js';
+
+/**
+ * Emmett's version conflict as the bench's {@link ConflictError}, any other error as it is.
+ * Emmett's store packages bundle their own copy of Emmett's errors, so the error code is
+ * matched, not the class.
+ */
+export const emmettConflict = (error: unknown): unknown =>
+  (error as { errorCode?: unknown } | undefined)?.errorCode === EmmettError.Codes.ConcurrencyError
+    ? new ConflictError((error as Error).message)
+    : error;
+
 /**
  * Two races in Emmett's SQLite store (0.42.4 on sqlite3 5.1.7) that show under load. Both
  * come from sqlite3 running a connection's statements on its thread pool in no set order

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type { AccountEvent } from '@evented/example-bank';
 import { decideAccount, foldAccount } from '../bank.js';
+import { ConflictError } from './target.js';
 import type { BenchEvent, ReadBackEvent, StreamRef, StoreTargetInfo, Target } from './target.js';
 
 /** evented's `events` table and indexes, so the raw target pays for the same writes. */
@@ -62,7 +63,8 @@ export const rawSqlite: StoreTargetInfo = {
     const append = db.transaction(
       (s: StreamRef, events: readonly BenchEvent[], expected: number) => {
         const current = version.get(s.domain, s.aggregateId) as number;
-        if (current !== expected) throw new Error(`conflict: expected ${expected}, at ${current}`);
+        if (current !== expected)
+          throw new ConflictError(`conflict: expected ${expected}, at ${current}`);
         return insertAll(s, events, current);
       },
     );

@@ -1,13 +1,18 @@
 import type { BankCommand } from '../bank.js';
 
-/** The workloads a run can measure; W7 to W10 are not implemented yet. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
+/** The workloads a run can measure; W8 to W10 are not implemented yet. */
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7';
 
 /** The targets this package can open. */
 export type TargetName =
   | 'raw-sqlite'
   | 'evented-sqlite'
   | 'emmett-sqlite'
+  | 'evented-postgres'
+  | 'raw-postgres'
+  | 'emmett-postgres'
+  | 'evented-redis'
+  | 'raw-redis'
   | 'evented-grpc-c1'
   | 'evented-grpc-c16'
   | 'evented-grpc-remote-c16';
@@ -15,14 +20,18 @@ export type TargetName =
 /** What a target is to the report: the database it runs on and whether it is the raw limit or the peer. */
 interface TargetInfoBase {
   readonly name: TargetName;
-  readonly database: 'sqlite';
+  readonly database: 'sqlite' | 'postgres' | 'redis';
   readonly role: 'raw' | 'evented' | 'peer';
 }
 
 /** A store opened in the bench's own process: W1 to W5. */
 export interface StoreTargetInfo extends TargetInfoBase {
   readonly kind: 'store';
-  /** Opens the target on a fresh file `path` inside a temporary directory. */
+  /**
+   * Opens the target: SQLite targets on a fresh file `path` inside a temporary directory,
+   * server targets in a fresh schema or key prefix of their own, removed on `close`. Throws
+   * {@link TargetUnavailable} when the server cannot be reached.
+   */
   open(path: string): Promise<Target>;
 }
 
@@ -44,6 +53,14 @@ export type TargetInfo = StoreTargetInfo | ServerTargetInfo;
 /** Thrown by `open` when a target cannot run here: the run is reported as skipped, with the reason. */
 export class TargetUnavailable extends Error {
   override readonly name = 'TargetUnavailable';
+}
+
+/**
+ * What raw targets throw when the stream is not at the expected version; W7 counts these
+ * (and evented's `CONCURRENCY_CONFLICT`) as conflicts.
+ */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
 }
 
 /** A stream as the workloads name it; each target maps it to its own addressing. */

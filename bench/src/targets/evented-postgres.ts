@@ -1,0 +1,44 @@
+import { Evented, EventedConfig } from '@evented/core';
+import { account } from '@evented/example-bank';
+import { openPostgresStorage } from '@evented/postgres';
+import { dropSchema, postgresAdmin, postgresUrl, uniqueName } from './servers.js';
+import type { StoreTargetInfo } from './target.js';
+
+/**
+ * evented's PostgreSQL store in a fresh schema, dropped afterwards, through the `EventStore`
+ * port (`openPostgresStorage(url, { schema })`, default options: a pool of 10); W5
+ * dispatches through `Evented.builder(EventedConfig.postgres(url, { schema }))` with the
+ * bank example's `account` decider alone, as on SQLite.
+ */
+export const eventedPostgres: StoreTargetInfo = {
+  name: 'evented-postgres',
+  database: 'postgres',
+  role: 'evented',
+  kind: 'store',
+  async open() {
+    await (await postgresAdmin()).end();
+    const schema = uniqueName('bench_evented');
+    const storage = await openPostgresStorage(postgresUrl, { schema });
+    const events = storage.eventStore;
+    const app = await Evented.builder(EventedConfig.postgres(postgresUrl, { schema }))
+      .withBusinessLogic('account', account)
+      .build();
+    return {
+      async appendToStream(stream, batch, expectedVersion) {
+        const result = await events.appendToStream(stream, batch, { expectedVersion });
+        return result.version;
+      },
+      readStream: (stream) => events.readStream(stream),
+      readAll: (after, limit) => events.readAll({ after, limit }),
+      async handleCommand(command) {
+        await app.dispatch(command);
+      },
+      notes: 'openPostgresStorage defaults (a pool of 10)',
+      async close() {
+        await app.close();
+        await storage.close();
+        await dropSchema(schema);
+      },
+    };
+  },
+};

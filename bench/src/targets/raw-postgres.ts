@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { AccountEvent } from '@evented/example-bank';
+import { decideAccount, foldAccount } from '../bank.js';
+import { dropSchema, postgresAdmin, postgresUrl, uniqueName } from './servers.js';
+import { ConflictError } from './target.js';
+import type { ReadBackEvent, StoreTargetInfo, StreamRef, Target } from './target.js';
+
+/** evented's `events` table and indexes (packages/postgres/src/schema.ts, migration 1). */
+const tableSql = (s: string): string => `
+  CREATE TABLE ${s}.events (
+    transaction_id xid8    NOT NULL DEFAULT pg_current_xact_id(),
+    idx            integer NOT NULL CHECK (idx >= 0 AND idx < 1048576),
+    id             uuid    NOT NULL,
+    domain         text    NOT NULL,
+    aggregate_id   text    NOT NULL,
+    version        bigint  NOT NULL CHECK (version > 0),
+    type           text    NOT NULL,
+    data           json    NOT NULL,
+    metadata       json    NOT NULL,
+    schema_version bigint  NOT NULL,
+    recorded_at    timestamptz NOT NULL,
+    correlation_id text,
+    causation_id   text,
+    CONSTRAINT events_pkey PRIMARY KEY (transaction_id, idx),
+    CONSTRAINT events_id_unique UNIQUE (id),
+    CONSTRAINT events_stream_version_unique UNIQUE (domain, aggregate_id, version)
+  );
+  CREATE INDEX events_by_domain ON ${s}.events (domain, transaction_id, idx);
+  CREATE INDEX events_by_type ON ${s}.events (type, transaction_id, idx);`;
+
+interface Row {
+  transaction_id: string;
+  idx: number;
+  version: string;
+  type: string;
+  data: unknown;
+}
+
+// A position is evented's: the transaction id above 20 bits of index.
+const INDEX_BITS = 20n;
+const toReadBack = (row: Row): ReadBackEvent => ({
+  type: row.type,
+  version: Number(row.version),
+  data: row.data,
+});
+
+/**
+ * `pg` alone on evented's table: one transaction per append (BEGIN; SELECT the stream's
+ * version; INSERT the events, the unique (domain, aggregate_id, version) constraint catching
+ * a racing writer; COMMIT), the closest plain equivalent of evented's append. Reads are
+ * plain SELECTs of the same columns, JSON parsed by pg's type parser.
+ */
+export const rawPostgres: StoreTargetInfo = {
+  name: 'raw-postgres',
+  database: 'postgres',
+  role: 'raw',
+  kind: 'store',
+  async open() {
+    const schema = uniqueName('bench_raw');
+    const s = `"${schema}"`;
+    const admin = await postgresAdmin();
+    try {
+      await admin.query(`CREATE SCHEMA ${s}`);
+      await admin.query(tableSql(s));
+    } finally {
+      await admin.end();
+    }
+    const pool = new pg.Pool({ connectionString: postgresUrl, max: 10 });
+    const columns = 'transaction_id::text, idx, version, type, data, metadata, id, recorded_at';
+    const versionOf = {
+      name: 'version',
+      text: `SELECT coalesce(max(version), 0)::text AS v FROM ${s}.events WHERE domain = $1 AND aggregate_id = $2`,
+    };
+    const insert = {
+      name: 'insert',
+      text: `INSERT INTO ${s}.events (idx, id, domain, aggregate_id, version, type, data, metadata,
+          schema_version, recorded_at)
+        SELECT e.n::integer - 1, e.id, $1, $2, $3::bigint + e.n, e.type, e.data, '{}', 1, now()
+        FROM unnest($4::uuid[], $5::text[], $6::json[]) WITH ORDINALITY AS e(id, type, data, n)`,
+    };
+    const streamRows = {
+      name: 'stream',
+      text: `SELECT ${columns} FROM ${s}.events WHERE domain = $1 AND aggregate_id = $2 ORDER BY version`,
+    };
+    const page = {
+      name: 'page',
+      text: `SELECT ${columns} FROM ${s}.events WHERE (transaction_id, idx) > ($1::text::xid8, $2)
+        ORDER BY transaction_id, idx LIMIT $3`,
+    };
+
+    const insertValues = (
+      st: StreamRef,
+      events: readonly { type: string; data: unknown }[],
+      from: number,
+    ) => [
+      st.domain,
+      st.aggregateId,
+      from,
+      events.map(() => randomUUID()),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+    ];
+    /** Runs `work` in one transaction on one pooled connection; a lost version race is a conflict. */
+    async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        const constraint = (error as { constraint?: string }).constraint;
+        if (constraint === 'events_stream_version_unique') {
+          throw new ConflictError('conflict: another writer took the version');
+        }
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+    const target: Target = {
+      appendToStream: (st, events, expected) =>
+        inTransaction(async (client) => {
+          const { rows } = await client.query<{ v: string }>({
+            ...versionOf,
+            values: [st.domain, st.aggregateId],
+          });
+          const current = Number(rows[0]!.v);
+          if (current !== expected) {
+            throw new ConflictError(`conflict: expected ${expected}, at ${current}`);
+          }
+          await client.query({ ...insert, values: insertValues(st, events, current) });
+          return current + events.length;
+        }),
+      async readStream(st) {
+        const { rows } = await pool.query<Row>({
+          ...streamRows,
+          values: [st.domain, st.aggregateId],
+        });
+        return rows.map(toReadBack);
+      },
+      async readAll(after, limit) {
+        const mask = (1n << INDEX_BITS) - 1n;
+        const values = [String(after >> INDEX_BITS), Number(after & mask), limit];
+        const { rows } = await pool.query<Row>({ ...page, values });
+        const last = rows.at(-1);
+        return {
+          events: rows.map(toReadBack),
+          position: last ? (BigInt(last.transaction_id) << INDEX_BITS) | BigInt(last.idx) : after,
+          isEnd: rows.length < limit,
+        };
+      },
+      handleCommand: (cmd) =>
+        inTransaction(async (client) => {
+          const { rows } = await client.query<Row>({
+            ...streamRows,
+            values: [cmd.domain, cmd.aggregateId],
+          });
+          const history = rows.map(toReadBack) as unknown as AccountEvent[];
+          const decided = decideAccount(cmd, foldAccount(history));
+          await client.query({ ...insert, values: insertValues(cmd, decided, rows.length) });
+        }),
+      notes: 'a pool of 10 pg connections; BEGIN, SELECT version, INSERT, COMMIT per append',
+      async close() {
+        await pool.end();
+        await dropSchema(schema);
+      },
+    };
+    return target;
+  },
+};
