@@ -178,15 +178,23 @@ describe('processors', () => {
       return opened;
     };
     const { projector } = recorder('none');
-    const evented = await app([{ ...projector, filter: { types: ['Nothing'] } }], [], {
-      storage: counting,
-    });
+    const skipping = {
+      ...projector,
+      filter: { types: ['Nothing'] },
+      processorOptions: { skipCheckpointIntervalMs: 50 },
+    };
+    const evented = await app([skipping], [], { storage: counting });
     for (let i = 0; i < 20; i++) await evented.dispatch(add('a'), { waitFor: ['none'] });
     expect(saves).toBeLessThan(5);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await evented.dispatch(add('a'), { waitFor: ['none'] });
+    const reader = await storage();
+    expect(await reader.checkpointStore.loadCheckpoint('none')).toBe(21n);
+    await evented.dispatch(add('a'), { waitFor: ['none'] });
+    expect(await reader.checkpointStore.loadCheckpoint('none')).toBe(21n);
     await evented.close();
-    const reopened = await storage();
-    expect(await reopened.checkpointStore.loadCheckpoint('none')).toBe(20n);
-    await reopened.close();
+    expect(await reader.checkpointStore.loadCheckpoint('none')).toBe(22n);
+    await reader.close();
   });
 
   it('fail a dispatch waiting for an unknown processor before writing', async () => {

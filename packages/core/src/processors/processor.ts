@@ -197,8 +197,7 @@ export class Processor {
   async #commitPage(page: ReadAllPage, signal: AbortSignal): Promise<boolean> {
     if (page.events.length === 0) {
       // Only skipped events: move on now, write the checkpoint now and then, not per wake-up.
-      this.#advance(page.position);
-      this.#unsaved = true;
+      this.#advance(page.position, false);
       if (Date.now() - this.#savedAt >= this.#options.skipCheckpointIntervalMs)
         await this.#saveSkipped();
       return true;
@@ -265,10 +264,11 @@ export class Processor {
     return false;
   }
 
-  #advance(position: Position): void {
+  /** Moves the checkpoint in memory; `saved` says whether the store has it too. */
+  #advance(position: Position, saved = true): void {
     this.#checkpoint = position;
-    this.#unsaved = false;
-    this.#savedAt = Date.now();
+    this.#unsaved = !saved;
+    if (saved) this.#savedAt = Date.now();
     this.#waiters.resolveUpTo(position);
   }
 
