@@ -29,20 +29,15 @@ const tableSql = (s: string): string => `
   CREATE INDEX events_by_domain ON ${s}.events (domain, transaction_id, idx);
   CREATE INDEX events_by_type ON ${s}.events (type, transaction_id, idx);`;
 
-interface Row {
-  tx: string;
-  idx: number;
-  version: string;
-  type: string;
-  data: unknown;
-}
+/** A row of `columns`, as an array: pg's default parsers (json parsed, int8 as text). */
+type Row = [string, number, string, string, string, string, string, unknown, ...unknown[]];
 
 // A position is evented's: the transaction id above 20 bits of index.
 const INDEX_BITS = 20n;
 const toReadBack = (row: Row): ReadBackEvent => ({
-  type: row.type,
-  version: Number(row.version),
-  data: row.data,
+  type: row[6],
+  version: Number(row[5]),
+  data: row[7],
 });
 
 /**
@@ -74,9 +69,11 @@ export const rawPostgres: StoreTargetInfo = {
       max: 10,
       options: '-c plan_cache_mode=force_custom_plan',
     });
-    // `tx`, not `transaction_id`: ORDER BY would sort by the text column of that name.
-    const columns =
-      'transaction_id::text AS tx, idx, version, type, data, metadata, id, recorded_at';
+    // evented's columns (packages/postgres/src/rows.ts). `tx`, not `transaction_id`: ORDER BY
+    // would sort by the text column of that name.
+    const columns = `transaction_id::text AS tx, idx, id, domain, aggregate_id, version, type, data,
+      metadata, schema_version, round(date_part('epoch', recorded_at) * 1000)::int8, correlation_id,
+      causation_id`;
     const versionOf = {
       name: 'version',
       text: `SELECT coalesce(max(version), 0)::text AS v FROM ${s}.events WHERE domain = $1 AND aggregate_id = $2`,
@@ -90,10 +87,12 @@ export const rawPostgres: StoreTargetInfo = {
     };
     const streamRows = {
       name: 'stream',
+      rowMode: 'array',
       text: `SELECT ${columns} FROM ${s}.events WHERE domain = $1 AND aggregate_id = $2 ORDER BY version`,
     };
     const page = {
       name: 'page',
+      rowMode: 'array',
       text: `SELECT ${columns} FROM ${s}.events WHERE (transaction_id, idx) > ($1::text::xid8, $2)
         ORDER BY transaction_id, idx LIMIT $3`,
     };
@@ -157,7 +156,7 @@ export const rawPostgres: StoreTargetInfo = {
         const last = rows.at(-1);
         return {
           events: rows.map(toReadBack),
-          position: last ? (BigInt(last.tx) << INDEX_BITS) | BigInt(last.idx) : after,
+          position: last ? (BigInt(last[0]) << INDEX_BITS) | BigInt(last[1]) : after,
           isEnd: rows.length < limit,
         };
       },
