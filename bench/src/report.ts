@@ -70,6 +70,45 @@ export function w6Acceptance(rows: readonly BenchRow[]): string | undefined {
   );
 }
 
+/** The performance acceptance of the PostgreSQL and Redis stores (issue 4): headline ratios, and W7 verified. */
+export const STORE_ACCEPTANCE = {
+  ratios: [
+    { workload: 'W1', target: 'evented-postgres', over: 'raw-postgres', min: 0.7 },
+    { workload: 'W1', target: 'evented-postgres', over: 'emmett-postgres', min: 1.5 },
+    { workload: 'W4', target: 'evented-postgres', over: 'raw-postgres', min: 0.4 },
+    { workload: 'W4', target: 'evented-postgres', over: 'emmett-postgres', min: 3 },
+    { workload: 'W1', target: 'evented-redis', over: 'raw-redis', min: 0.6 },
+  ],
+  verified: [
+    { workload: 'W7', target: 'evented-postgres' },
+    { workload: 'W7', target: 'evented-redis' },
+  ],
+} as const;
+
+/** One line per check of {@link STORE_ACCEPTANCE} whose rows ran (not skipped). */
+export function storeAcceptance(rows: readonly BenchRow[]): string[] {
+  const ran = (workload: string, target: string): BenchRow | undefined =>
+    rows.find((r) => r.workload === workload && r.target === target && !isSkipped(r));
+  const lines: string[] = [];
+  for (const { workload, target, over, min } of STORE_ACCEPTANCE.ratios) {
+    const mine = ran(workload, target);
+    const theirs = ran(workload, over);
+    const a = mine && headline(mine);
+    const b = theirs && headline(theirs);
+    if (a === undefined || !b) continue;
+    const ratio = a / b;
+    lines.push(
+      `${workload} ${target} >= ${min.toFixed(2)}x ${over}: ${ratio.toFixed(2)}x: ` +
+        (ratio >= min ? 'met' : 'NOT met'),
+    );
+  }
+  for (const { workload, target } of STORE_ACCEPTANCE.verified) {
+    const row = ran(workload, target);
+    if (row) lines.push(`${workload} ${target} verified: ${row.verified ? 'met' : 'NOT met'}`);
+  }
+  return lines;
+}
+
 /** The rows as a plain-text table, then each row's notes. */
 export function formatReport(rows: readonly BenchRow[]): string {
   // W6 rows get a column of their own: their ratio to W5 on evented's store in-process.
@@ -97,11 +136,15 @@ export function formatReport(rows: readonly BenchRow[]): string {
     .filter((row) => row.notes)
     .map((row) => `  ${row.workload} ${row.target}: ${row.notes}`);
   const acceptance = w6Acceptance(rows);
+  const stores = storeAcceptance(rows);
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
     ...(acceptance ? ['', acceptance] : []),
+    ...(stores.length > 0
+      ? ['', 'store acceptance (issue 4):', ...stores.map((l) => `  ${l}`)]
+      : []),
     '',
     'notes:',
     ...notes,

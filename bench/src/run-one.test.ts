@@ -119,4 +119,23 @@ describe('formatReport', () => {
     expect(formatReport([w5, c16(2000, 4)])).toContain('0.50x, p99 4 ms: NOT met');
     expect(formatReport([w5])).not.toContain('vs W5');
   });
+
+  it('checks the PostgreSQL and Redis acceptance ratios and W7 verified, for the rows that ran', () => {
+    const row = (workload: 'W1' | 'W7', target: BenchRow['target'], opsPerSec: number) =>
+      ({ workload, target, opsPerSec, verified: true }) satisfies BenchRow;
+    const report = formatReport([
+      row('W1', 'evented-postgres', 1800),
+      row('W1', 'raw-postgres', 2000),
+      row('W1', 'emmett-postgres', 1400),
+      row('W7', 'evented-redis', 1000),
+      { ...row('W7', 'evented-postgres', 1000), verified: false },
+    ]);
+
+    expect(report).toContain('W1 evented-postgres >= 0.70x raw-postgres: 0.90x: met');
+    expect(report).toContain('W1 evented-postgres >= 1.50x emmett-postgres: 1.29x: NOT met');
+    expect(report).toContain('W7 evented-redis verified: met');
+    expect(report).toContain('W7 evented-postgres verified: NOT met');
+    expect(report).not.toContain('W4 evented-postgres');
+    expect(formatReport([w5])).not.toContain('store acceptance');
+  });
 });
