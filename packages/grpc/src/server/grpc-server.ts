@@ -1,8 +1,7 @@
 import type { Registry } from '@bufbuild/protobuf';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Evented } from '@evented/core';
-import { EventedError } from '@evented/core';
 import { PayloadCodec } from '../convert/payload-codec.js';
 import { AdminService, file_evented_v1_admin } from '../gen/evented/v1/admin_pb.js';
 import {
@@ -15,6 +14,8 @@ import {
 } from '../gen/evented/v1/event_query_pb.js';
 import { serverDefinition } from '../service-definition.js';
 import { admin } from './admin.js';
+import { bindServer } from './bind-server.js';
+import type { ServerTls } from './bind-server.js';
 import { bearerToken } from './call-handlers.js';
 import type { CallObserver } from './call-observer.js';
 import { observeCalls } from './call-observer.js';
@@ -22,12 +23,7 @@ import { commandGateway } from './command-gateway.js';
 import { eventQuery } from './event-query.js';
 import { addReflection } from './reflection.js';
 
-/** TLS for a server: PEM contents. With `clientCa`, clients must present a certificate it signed. */
-export interface ServerTls {
-  readonly cert: Buffer;
-  readonly key: Buffer;
-  readonly clientCa?: Buffer;
-}
+export type { ServerTls } from './bind-server.js';
 
 /** Options of {@link startGrpcServer}. */
 export interface GrpcServerOptions {
@@ -97,30 +93,9 @@ export async function startGrpcServer(
   ]);
 
   const address = options.address ?? defaultGrpcServerOptions.address;
-  const credentials = options.tls
-    ? ServerCredentials.createSsl(
-        options.tls.clientCa ?? null,
-        [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
-        options.tls.clientCa !== undefined,
-      )
-    : ServerCredentials.createInsecure();
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, credentials, (error, bound) =>
-      error
-        ? reject(
-            new EventedError(
-              'UNAVAILABLE',
-              `cannot listen on ${address}: ${error.message}`,
-              { address },
-              { cause: error },
-            ),
-          )
-        : resolve(bound),
-    );
-  });
-  const host = address.slice(0, address.lastIndexOf(':'));
+  const bound = await bindServer(server, address, options.tls);
   return {
-    address: `${host}:${port}`,
+    address: bound,
     async close(graceMs = 10_000) {
       health.setStatus('', 'NOT_SERVING');
       shuttingDown.abort();

@@ -1,9 +1,9 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { EventedError } from '@evented/core';
+import { Server } from '@grpc/grpc-js';
 import { serverDefinition } from '../service-definition.js';
-import type { ServerTls } from '../server/grpc-server.js';
+import { bindServer } from '../server/bind-server.js';
+import type { ServerTls } from '../server/bind-server.js';
 
 /** Options of the `serve…` helpers for user services. */
 export interface ServeOptions {
@@ -28,22 +28,9 @@ export async function startServer(
   const server = new Server();
   server.addService(serverDefinition(service), implementation);
   const address = options.address ?? '127.0.0.1:0';
-  const credentials = options.tls
-    ? ServerCredentials.createSsl(
-        options.tls.clientCa ?? null,
-        [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
-        options.tls.clientCa !== undefined,
-      )
-    : ServerCredentials.createInsecure();
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, credentials, (error, bound) =>
-      error
-        ? reject(new EventedError('UNAVAILABLE', `cannot listen on ${address}: ${error.message}`))
-        : resolve(bound),
-    ),
-  );
+  const bound = await bindServer(server, address, options.tls);
   return {
-    address: `${address.slice(0, address.lastIndexOf(':'))}:${port}`,
+    address: bound,
     close: () =>
       new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());
