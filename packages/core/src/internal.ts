@@ -27,3 +27,4 @@ export {
   limitExceeded,
   closedError,
 } from './errors/errors.js';
+export { LogWaiters } from './event-store/log-waiters.js';

@@ -1,11 +1,7 @@
 import type { Position, WaitOptions } from '@evented/core';
+import { LogWaiters } from '@evented/core/internal';
 import type { PostgresNotification, PostgresPool, PostgresPoolClient } from './connection.js';
 import { run, statement } from './connection.js';
-
-interface Waiter {
-  readonly after: Position;
-  readonly resolve: (found: boolean) => void;
-}
 
 /** The first re-check after a notification that showed nothing new; it doubles up to the poll interval. */
 const FIRST_RECHECK_MS = 5;
@@ -44,7 +40,7 @@ export class ChangeNotifier {
   readonly #channel: string;
   readonly #readHead: () => Promise<Position>;
   readonly #pollIntervalMs: number;
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters = new LogWaiters();
   #listener: PostgresPoolClient | undefined;
   #listening: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -91,29 +87,17 @@ export class ChangeNotifier {
    * notification may have come already): the head is re-checked at once and then often.
    */
   wait(after: Position, options: WaitOptions = {}, soon = false): Promise<boolean> {
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted || this.#closed) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      let timeout: NodeJS.Timeout | undefined;
-      const finish = (found: boolean): void => {
-        if (!this.#waiters.delete(waiter)) return;
-        if (timeout) clearTimeout(timeout);
-        signal?.removeEventListener('abort', onAbort);
-        if (this.#waiters.size === 0) this.#unschedule();
-        resolve(found);
-      };
-      const onAbort = (): void => finish(false);
-      const waiter: Waiter = { after, resolve: finish };
-      this.#waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) timeout = setTimeout(() => finish(false), timeoutMs);
-      if (soon) {
-        this.#recheckMs = FIRST_RECHECK_MS;
-        this.#schedule(FIRST_RECHECK_MS, true);
-      } else {
-        this.#schedule(this.#pollIntervalMs);
-      }
+    if (options.signal?.aborted || this.#closed) return Promise.resolve(false);
+    const waiting = this.#waiters.add(after, options, () => {
+      if (this.#waiters.size === 0) this.#unschedule();
     });
+    if (soon) {
+      this.#recheckMs = FIRST_RECHECK_MS;
+      this.#schedule(FIRST_RECHECK_MS, true);
+    } else {
+      this.#schedule(this.#pollIntervalMs);
+    }
+    return waiting;
   }
 
   /**
@@ -143,7 +127,7 @@ export class ChangeNotifier {
   /** Resolves every waiter with `false` and stops listening; used on close. */
   close(): void {
     this.#closed = true;
-    for (const waiter of [...this.#waiters]) waiter.resolve(false);
+    this.#waiters.endAll();
     this.#unschedule();
     this.#dropListener();
   }
@@ -201,9 +185,7 @@ export class ChangeNotifier {
       // Listening before reading the head: a commit in between still notifies.
       if (!this.#listener) await this.listen();
       const head = await this.#readHead();
-      for (const waiter of [...this.#waiters]) {
-        if (head > waiter.after) waiter.resolve(true);
-      }
+      this.#waiters.wake(head);
     } catch {
       // The database is unreachable for now: waiters keep waiting, the poll tries again.
     } finally {

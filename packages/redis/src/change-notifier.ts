@@ -1,11 +1,7 @@
 import type { Position, WaitOptions } from '@evented/core';
+import { LogWaiters } from '@evented/core/internal';
 import type { RedisConnection } from './connection.js';
 import { entryId } from './entries.js';
-
-interface Waiter {
-  readonly after: Position;
-  readonly resolve: (found: boolean) => void;
-}
 
 /** How long one blocking read lasts before the loop looks again at who still waits. */
 const BLOCK_MS = 10_000;
@@ -25,7 +21,7 @@ export class ChangeNotifier {
   readonly #client: RedisConnection;
   readonly #log: string;
   readonly #readHead: () => Promise<Position>;
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters = new LogWaiters();
   #blocker: RedisConnection | undefined;
   #head: Position = 0n;
   #running = false;
@@ -42,38 +38,23 @@ export class ChangeNotifier {
    * `head` is the head the caller just read, at or below `after`.
    */
   wait(after: Position, head: Position, options: WaitOptions = {}): Promise<boolean> {
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted || this.#closed) return Promise.resolve(false);
+    if (options.signal?.aborted || this.#closed) return Promise.resolve(false);
     if (head > this.#head) this.#head = head;
-    return new Promise<boolean>((resolve) => {
-      let timeout: NodeJS.Timeout | undefined;
-      const finish = (found: boolean): void => {
-        this.#waiters.delete(waiter);
-        if (timeout) clearTimeout(timeout);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(found);
-      };
-      const onAbort = (): void => finish(false);
-      const waiter: Waiter = { after, resolve: finish };
-      this.#waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) timeout = setTimeout(() => finish(false), timeoutMs);
-      void this.#run();
-    });
+    const waiting = this.#waiters.add(after, options);
+    void this.#run();
+    return waiting;
   }
 
   /** Records a new head (after an append, or read by the loop) and wakes who waited for it. */
   advance(head: Position): void {
     if (head > this.#head) this.#head = head;
-    for (const waiter of [...this.#waiters]) {
-      if (waiter.after < this.#head) waiter.resolve(true);
-    }
+    this.#waiters.wake(this.#head);
   }
 
   /** Resolves every waiter with `false` and closes the blocking connection. */
   close(): void {
     this.#closed = true;
-    for (const waiter of [...this.#waiters]) waiter.resolve(false);
+    this.#waiters.endAll();
     this.#blocker?.client.disconnect();
     this.#blocker = undefined;
   }

@@ -1,10 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { WaitOptions } from '@evented/core';
-
-interface Waiter {
-  readonly hasNews: () => boolean;
-  readonly resolve: (found: boolean) => void;
-}
+import type { Position, WaitOptions } from '@evented/core';
+import { LogWaiters } from '@evented/core/internal';
 
 /**
  * Wakes readers waiting for new events. Appends through this connection wake them at
@@ -12,7 +8,8 @@ interface Waiter {
  * polling `PRAGMA data_version`, a read of shared memory, only while someone waits.
  */
 export class ChangeNotifier {
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters = new LogWaiters();
+  readonly #head: Statement;
   readonly #dataVersion: Statement | undefined;
   readonly #pollIntervalMs: number;
   #lastDataVersion = 0;
@@ -20,46 +17,32 @@ export class ChangeNotifier {
 
   constructor(db: Database, pollIntervalMs: number) {
     this.#pollIntervalMs = pollIntervalMs;
+    this.#head = db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck();
     if (!db.memory) this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
-  /** Resolves when `hasNews()` turns true (checked on every change), or `false` on timeout/abort. */
-  wait(hasNews: () => boolean, options: WaitOptions = {}): Promise<boolean> {
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      let timeout: NodeJS.Timeout | undefined;
-      const finish = (found: boolean): void => {
-        this.#waiters.delete(waiter);
-        if (timeout) clearTimeout(timeout);
-        signal?.removeEventListener('abort', onAbort);
-        if (this.#waiters.size === 0) this.#stopPolling();
-        resolve(found);
-      };
-      const onAbort = (): void => finish(false);
-      const waiter: Waiter = { hasNews, resolve: finish };
-      this.#waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) timeout = setTimeout(() => finish(false), timeoutMs);
-      this.#startPolling();
+  /** Resolves `true` once the log's head passes `after`, `false` on timeout, abort or close. */
+  wait(after: Position, options: WaitOptions = {}): Promise<boolean> {
+    const waiting = this.#waiters.add(after, options, () => {
+      if (this.#waiters.size === 0) this.#stopPolling();
     });
+    this.#startPolling();
+    return waiting;
   }
 
   /** Called after this connection committed new events. */
   notify(): void {
-    for (const waiter of [...this.#waiters]) {
-      if (waiter.hasNews()) waiter.resolve(true);
-    }
+    if (this.#waiters.size > 0) this.#waiters.wake(BigInt(this.#head.get() as number));
   }
 
   /** Resolves every waiter with `false`; used on close. */
   close(): void {
-    for (const waiter of [...this.#waiters]) waiter.resolve(false);
+    this.#waiters.endAll();
     this.#stopPolling();
   }
 
   #startPolling(): void {
-    if (this.#timer || !this.#dataVersion) return;
+    if (this.#timer || !this.#dataVersion || this.#waiters.size === 0) return;
     this.#lastDataVersion = this.#dataVersion.get() as number;
     this.#timer = setInterval(() => this.#poll(), this.#pollIntervalMs);
     this.#timer.unref();

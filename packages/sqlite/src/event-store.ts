@@ -339,9 +339,8 @@ export class SqliteEventStore implements EventStore {
   async waitForEvents(after: Position, options: WaitOptions = {}): Promise<boolean> {
     this.#assertOpen();
     if (typeof after !== 'bigint') throw invalidArgument('after', 'must be a bigint');
-    const hasNews = (): boolean => this.#isOpen() && BigInt(this.#sql.head.get() as number) > after;
-    if (hasNews()) return true;
-    return this.#notifier.wait(hasNews, options);
+    if (BigInt(this.#sql.head.get() as number) > after) return true;
+    return this.#notifier.wait(after, options);
   }
 
   #assertOpen(): void {
