@@ -30,6 +30,7 @@ STATUS_BY_CODE: Mapping[str, grpc.StatusCode] = {
     'TIMEOUT': grpc.StatusCode.DEADLINE_EXCEEDED,
     'PROCESSOR_FAILED': grpc.StatusCode.INTERNAL,
     'UNAVAILABLE': grpc.StatusCode.UNAVAILABLE,
+    'FENCED': grpc.StatusCode.FAILED_PRECONDITION,
     'CLOSED': grpc.StatusCode.UNAVAILABLE,
     'UNAUTHENTICATED': grpc.StatusCode.UNAUTHENTICATED,
     'CONFIGURATION': grpc.StatusCode.INTERNAL,

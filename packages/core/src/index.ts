@@ -26,6 +26,15 @@ export type {
 export type { SnapshotStore, Snapshot, NewSnapshot } from './snapshot-store/snapshot-store.js';
 
 export type { CheckpointStore } from './checkpoint-store/checkpoint-store.js';
+export type { ClaimStore, Fence, SegmentClaim } from './claim-store/claim-store.js';
+export type {
+  DeadLetterStore,
+  DeadLetter,
+  NewDeadLetter,
+  DeadLetterQuery,
+  ParkedAggregate,
+  ParkReason,
+} from './dead-letter-store/dead-letter-store.js';
 
 export type { Storage, StorageCapabilities } from './storage/storage.js';
 

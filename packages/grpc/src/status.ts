@@ -18,6 +18,7 @@ export const statusOfCode: Readonly<Record<EventedErrorCode, { grpc: status; htt
   COMMAND_REJECTED: { grpc: status.FAILED_PRECONDITION, http: 422 },
   TIMEOUT: { grpc: status.DEADLINE_EXCEEDED, http: 504 },
   PROCESSOR_FAILED: { grpc: status.INTERNAL, http: 500 },
+  FENCED: { grpc: status.FAILED_PRECONDITION, http: 409 },
   UNAVAILABLE: { grpc: status.UNAVAILABLE, http: 503 },
   CLOSED: { grpc: status.UNAVAILABLE, http: 503 },
   UNAUTHENTICATED: { grpc: status.UNAUTHENTICATED, http: 401 },

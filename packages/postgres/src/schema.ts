@@ -75,6 +75,48 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'segment claims, node heartbeats and dead letters',
+    sql: (s) => `
+      CREATE TABLE ${s}.processor_nodes (
+        processor  text        NOT NULL,
+        node       text        NOT NULL,
+        expires_at timestamptz NOT NULL,
+        CONSTRAINT processor_nodes_pkey PRIMARY KEY (processor, node)
+      );
+
+      -- owner is null once released; token only grows, so a stale holder is always refused.
+      CREATE TABLE ${s}.segment_claims (
+        processor  text        NOT NULL,
+        segment    integer     NOT NULL CHECK (segment >= 0),
+        owner      text,
+        token      bigint      NOT NULL,
+        expires_at timestamptz NOT NULL,
+        CONSTRAINT segment_claims_pkey PRIMARY KEY (processor, segment)
+      );
+
+      -- position is the event's (transaction_id, idx) sort key; event is the recorded event as JSON.
+      CREATE TABLE ${s}.dead_letters (
+        processor      text        NOT NULL,
+        event_id       uuid        NOT NULL,
+        transaction_id xid8        NOT NULL,
+        idx            integer     NOT NULL,
+        domain         text        NOT NULL,
+        aggregate_id   text        NOT NULL,
+        event          json        NOT NULL,
+        reason         text        NOT NULL,
+        message        text        NOT NULL,
+        code           text,
+        attempts       integer     NOT NULL,
+        parked_at      timestamptz NOT NULL,
+        CONSTRAINT dead_letters_pkey PRIMARY KEY (processor, event_id)
+      );
+      CREATE INDEX dead_letters_by_position ON ${s}.dead_letters (processor, transaction_id, idx);
+      CREATE INDEX dead_letters_by_aggregate
+        ON ${s}.dead_letters (processor, domain, aggregate_id, transaction_id, idx);
+    `,
+  },
 ];
 
 /** The schema version this package writes and reads. */

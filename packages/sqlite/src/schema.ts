@@ -51,6 +51,42 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: segment claims with leases and fencing tokens, node heartbeats, dead letters.
+  // Times are milliseconds since the epoch, by the clock of the machine (one file, one machine).
+  `
+  CREATE TABLE processor_nodes (
+    processor  TEXT    NOT NULL,
+    node       TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (processor, node)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE segment_claims (
+    processor  TEXT    NOT NULL,
+    segment    INTEGER NOT NULL,
+    owner      TEXT,
+    token      INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (processor, segment)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE dead_letters (
+    processor    TEXT    NOT NULL,
+    event_id     TEXT    NOT NULL,
+    position     INTEGER NOT NULL,
+    domain       TEXT    NOT NULL,
+    aggregate_id TEXT    NOT NULL,
+    event        TEXT    NOT NULL,
+    reason       TEXT    NOT NULL,
+    message      TEXT    NOT NULL,
+    code         TEXT,
+    attempts     INTEGER NOT NULL,
+    parked_at    INTEGER NOT NULL,
+    PRIMARY KEY (processor, event_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX dead_letters_by_position ON dead_letters (processor, position);
+  CREATE INDEX dead_letters_by_aggregate ON dead_letters (processor, domain, aggregate_id, position);
+  `,
 ];
 
 /** Brings the schema up to date, in one write transaction so that concurrent openers agree. */

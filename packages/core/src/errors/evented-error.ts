@@ -23,6 +23,8 @@ export type EventedErrorCode =
   | 'PROCESSOR_FAILED'
   /** A store or a remote service cannot be reached now; the call may succeed later. */
   | 'UNAVAILABLE'
+  /** A processor's write was refused: another node has taken over its segment. */
+  | 'FENCED'
   /** The component was closed. */
   | 'CLOSED'
   /** The caller did not prove who it is (a missing or wrong token). */
