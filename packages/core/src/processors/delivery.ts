@@ -30,11 +30,16 @@ export function atLeastOnce(
   };
 }
 
-/** Handle the events and save the checkpoint in one store transaction: exactly once. */
+/**
+ * Handle the events and save the checkpoint in one store transaction: exactly once. With
+ * `handleBatch`, the whole page goes to it in one call inside the transaction (a checkpoint
+ * alone, with no events, calls neither).
+ */
 export function inStoreTransaction(
   name: string,
   checkpoints: CheckpointStore,
   handle: (event: RecordedEvent, transaction: unknown) => void | Promise<void>,
+  handleBatch?: (events: readonly RecordedEvent[], transaction: unknown) => void | Promise<void>,
 ): Delivery {
   const saveWith = checkpoints.saveCheckpointWith?.bind(checkpoints);
   if (!saveWith) {
@@ -46,9 +51,11 @@ export function inStoreTransaction(
   }
   return {
     async commit(events, position) {
-      await saveWith(name, position, (transaction) =>
-        handleAll(events, 0, (event) => handle(event, transaction)),
-      );
+      await saveWith(name, position, (transaction) => {
+        // Returned as it comes: a synchronous store (SQLite) needs the work done before it commits.
+        if (handleBatch) return events.length > 0 ? handleBatch(events, transaction) : undefined;
+        return handleAll(events, 0, (event) => handle(event, transaction));
+      });
     },
   };
 }

@@ -24,8 +24,13 @@ function projectorProcessor(
   const context = { processor: name, transaction: undefined };
   const delivery =
     projector.delivery === 'transactional'
-      ? inStoreTransaction(name, deps.checkpointStore, (event, transaction) =>
-          projector.handle(event, { processor: name, transaction }),
+      ? inStoreTransaction(
+          name,
+          deps.checkpointStore,
+          (event, transaction) => projector.handle(event, { processor: name, transaction }),
+          projector.handleBatch &&
+            ((events, transaction) =>
+              projector.handleBatch!(events, { processor: name, transaction })),
         )
       : atLeastOnce(
           name,
