@@ -22,6 +22,11 @@ export interface EventedConfig {
   readonly sagas?: readonly Saga[];
   readonly commandRetry?: CommandRetryOptions;
   readonly processors?: ProcessorOptions;
+  /**
+   * This process's id among the nodes sharing processors through the store's segment
+   * claims; default `<host>:<pid>:<random>`. Give each process its own.
+   */
+  readonly nodeId?: string;
   readonly limits?: Partial<Limits>;
   /** Default: warnings and errors to stderr. Pass a pino logger, or `silentLogger`. */
   readonly logger?: Logger;

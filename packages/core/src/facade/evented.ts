@@ -3,18 +3,28 @@ import { InProcessEventBus } from '../bus/in-process-event-bus.js';
 import type { Command, CommandResult, DispatchOptions } from '../command-handling/command.js';
 import { CommandHandler } from '../command-handling/command-handler.js';
 import type { DomainRegistration } from '../command-handling/command-handler.js';
+import type {
+  DeadLetter,
+  DeadLetterQuery,
+  DeadLetterStore,
+  ParkedAggregate,
+} from '../dead-letter-store/dead-letter-store.js';
 import { EventedError } from '../errors/evented-error.js';
+import { assertStreamId } from '../event-store/prepare-append.js';
+import type { StreamId } from '../event-store/types.js';
 import { closedError } from '../errors/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { consoleLogger } from '../observability/logger.js';
 import type { ProcessorCoordinator } from '../processors/processor-coordinator.js';
 import type { ProcessorStatus } from '../processors/processor-status.js';
+import { defaultNodeId } from '../processors/processor-group.js';
 import { ProjectorCoordinator } from '../processors/projector-coordinator.js';
 import { SagaCoordinator } from '../processors/saga-coordinator.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
-import { assertPositiveInteger } from '../validation/ids.js';
+import { assertPositiveInteger, assertValidId } from '../validation/ids.js';
 import { resolveLimits } from '../validation/limits.js';
+import type { Limits } from '../validation/limits.js';
 import { EventedBuilder } from './evented-builder.js';
 import type { EventedConfig } from './evented-config.js';
 
@@ -44,6 +54,7 @@ export class Evented {
   readonly #projectors: ProjectorCoordinator;
   readonly #sagas: SagaCoordinator;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #limits: Limits;
   #closed = false;
 
   /** Starts a builder; `build()` opens the stores and starts the processors. */
@@ -54,6 +65,7 @@ export class Evented {
   /** Use {@link createEvented} or {@link Evented.builder}. */
   private constructor(storage: Storage, config: EventedConfig, logger: Logger) {
     const limits = resolveLimits(config.limits);
+    this.#limits = limits;
     this.storage = storage;
     this.#bus = config.bus ?? new InProcessEventBus(logger);
     this.#handler = new CommandHandler({
@@ -68,8 +80,12 @@ export class Evented {
     const deps = {
       eventStore: storage.eventStore,
       checkpointStore: storage.checkpointStore,
+      claimStore: storage.claimStore,
+      deadLetterStore: storage.deadLetterStore,
+      node: config.nodeId ?? defaultNodeId(),
       logger,
     };
+    assertValidId('nodeId', deps.node, limits.maxIdBytes);
     this.#projectors = new ProjectorCoordinator(config.projectors ?? [], deps, config.processors);
     this.#sagas = new SagaCoordinator(
       config.sagas ?? [],
@@ -127,7 +143,9 @@ export class Evented {
     const last = result.events.at(-1);
     if (last) {
       await Promise.all(
-        waitFor.map((name) => this.#coordinatorOf(name).waitFor(name, last.position, timeoutMs)),
+        waitFor.map((name) =>
+          this.#coordinatorOf(name).waitFor(name, last.position, timeoutMs, last),
+        ),
       );
     }
     return result;
@@ -158,6 +176,40 @@ export class Evented {
     this.#coordinatorOf(name).restart(name);
   }
 
+  /** The events a processor parked (`onPoison: 'park'`), in log order. */
+  deadLetters(processor: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    this.#coordinatorOf(processor);
+    return this.#deadLetterStore().list(processor, query);
+  }
+
+  /** The aggregates with events a processor parked, with how many each. */
+  parkedAggregates(processor: string): Promise<ParkedAggregate[]> {
+    this.#coordinatorOf(processor);
+    return this.#deadLetterStore().parkedAggregates(processor);
+  }
+
+  /**
+   * Handles an aggregate's parked events again, in order, through the processor (on the
+   * node that works the aggregate's segment); once all succeed, its later events flow
+   * again. Resolves with how many were handled; fails with the first that fails again.
+   */
+  retryParked(processor: string, stream: StreamId): Promise<number> {
+    assertStreamId(stream, this.#limits);
+    return this.#coordinatorOf(processor)
+      .get(processor)
+      .segmentProcessor(stream.domain, stream.aggregateId)
+      .retryParked(stream.domain, stream.aggregateId);
+  }
+
+  /** Drops an aggregate's parked events unhandled; its later events flow again. */
+  skipParked(processor: string, stream: StreamId): Promise<number> {
+    assertStreamId(stream, this.#limits);
+    return this.#coordinatorOf(processor)
+      .get(processor)
+      .segmentProcessor(stream.domain, stream.aggregateId)
+      .skipParked(stream.domain, stream.aggregateId);
+  }
+
   /** Calls `listener` with the events of every append made through this instance. */
   subscribe(listener: EventListener): () => void {
     return this.#bus.subscribe(listener);
@@ -172,6 +224,14 @@ export class Evented {
     await this.#projectors.stop();
     await this.#handler.settle();
     await this.storage.close();
+  }
+
+  #deadLetterStore(): DeadLetterStore {
+    const store = this.storage.deadLetterStore;
+    if (!store) {
+      throw new EventedError('CONFIGURATION', 'this store keeps no dead letters');
+    }
+    return store;
   }
 
   #coordinatorOf(name: string): ProcessorCoordinator {

@@ -1,31 +1,58 @@
 import { EventedError } from '../errors/evented-error.js';
 import type { CheckpointStore } from '../checkpoint-store/checkpoint-store.js';
+import type { Fence } from '../claim-store/claim-store.js';
 import type { Position, RecordedEvent } from '../event-store/types.js';
+
+/** Which checkpoint a commit moves, and the claim that entitles it to (none when unshared). */
+export interface CheckpointTarget {
+  readonly checkpoint: string;
+  readonly fence: Fence | undefined;
+}
 
 /**
  * How a processor hands events to its handler and moves its checkpoint. `commit` handles
- * the events in order and saves `position`; when it throws, the checkpoint is at most at
- * the last event that was handled.
+ * the events in order and saves `position` under `target`; when it throws, the checkpoint
+ * is at most at the last event that was handled. A stale fence fails with `FENCED`.
  */
 export interface Delivery {
-  commit(events: readonly RecordedEvent[], position: Position): Promise<void>;
+  commit(
+    events: readonly RecordedEvent[],
+    position: Position,
+    target: CheckpointTarget,
+  ): Promise<void>;
+  /**
+   * Handles a parked event again, without moving the checkpoint, and settles its dead
+   * letter: `after` the handler for at-least-once delivery, `within` the read model's
+   * transaction for transactional delivery.
+   */
+  redeliver(event: RecordedEvent, settle: Settle): Promise<void>;
+}
+
+/** How a redelivered event's dead letter is removed. */
+export interface Settle {
+  after(): Promise<void>;
+  within(work: (transaction: unknown) => void | Promise<void>): Promise<void>;
 }
 
 /** Handle each event (or the page at once, with `handleBatch`), then save the checkpoint: at least once. */
 export function atLeastOnce(
-  name: string,
   checkpoints: CheckpointStore,
   handle: (event: RecordedEvent) => void | Promise<void>,
   handleBatch?: (events: readonly RecordedEvent[]) => void | Promise<void>,
 ): Delivery {
   return {
-    async commit(events, position) {
+    async commit(events, position, target) {
       if (handleBatch) {
         if (events.length > 0) await handleBatch(events);
       } else {
         for (const event of events) await handle(event);
       }
-      await checkpoints.saveCheckpoint(name, position);
+      await checkpoints.saveCheckpoint(target.checkpoint, position, target.fence);
+    },
+    async redeliver(event, settle) {
+      if (handleBatch) await handleBatch([event]);
+      else await handle(event);
+      await settle.after();
     },
   };
 }
@@ -50,12 +77,22 @@ export function inStoreTransaction(
     );
   }
   return {
-    async commit(events, position) {
-      await saveWith(name, position, (transaction) => {
-        // Returned as it comes: a synchronous store (SQLite) needs the work done before it commits.
-        if (handleBatch) return events.length > 0 ? handleBatch(events, transaction) : undefined;
-        return handleAll(events, 0, (event) => handle(event, transaction));
-      });
+    async commit(events, position, target) {
+      await saveWith(
+        target.checkpoint,
+        position,
+        (transaction) => {
+          // Returned as it comes: a synchronous store (SQLite) needs the work done before it commits.
+          if (handleBatch) return events.length > 0 ? handleBatch(events, transaction) : undefined;
+          return handleAll(events, 0, (event) => handle(event, transaction));
+        },
+        target.fence,
+      );
+    },
+    redeliver(event, settle) {
+      return settle.within((transaction) =>
+        handleBatch ? handleBatch([event], transaction) : handle(event, transaction),
+      );
     },
   };
 }

@@ -1,13 +1,13 @@
 import { EventedError } from '../errors/evented-error.js';
 import type { Position } from '../event-store/types.js';
-import type { Processor } from './processor.js';
+import type { ProcessorGroup } from './processor-group.js';
 import type { ProcessorStatus } from './processor-status.js';
 
 /** Runs a set of named processors: start, stop, status, and waiting for a position. */
 export class ProcessorCoordinator {
-  readonly #processors = new Map<string, Processor>();
+  readonly #processors = new Map<string, ProcessorGroup>();
 
-  constructor(processors: readonly Processor[]) {
+  constructor(processors: readonly ProcessorGroup[]) {
     for (const processor of processors) {
       if (this.#processors.has(processor.name)) {
         throw new EventedError('CONFIGURATION', `two processors are named ${processor.name}`, {
@@ -41,15 +41,24 @@ export class ProcessorCoordinator {
 
   /** Restarts a processor stopped in the `error` state, from its checkpoint. */
   restart(name: string): void {
-    this.#get(name).start();
+    this.get(name).start();
   }
 
-  /** Resolves when the named processor has handled everything up to `position`. */
-  waitFor(name: string, position: Position, timeoutMs: number): Promise<void> {
-    return this.#get(name).waitFor(position, timeoutMs);
+  /**
+   * Resolves when the named processor has handled everything up to `position`, in the
+   * segment of `aggregate` when given.
+   */
+  waitFor(
+    name: string,
+    position: Position,
+    timeoutMs: number,
+    aggregate?: { readonly domain: string; readonly aggregateId: string },
+  ): Promise<void> {
+    return this.get(name).waitFor(position, timeoutMs, aggregate);
   }
 
-  #get(name: string): Processor {
+  /** The named processor; `NOT_FOUND` if there is none. */
+  get(name: string): ProcessorGroup {
     const processor = this.#processors.get(name);
     if (!processor) {
       throw new EventedError(

@@ -26,4 +26,18 @@ export interface ProcessorStatus {
   readonly checkpoint: Position | undefined;
   /** Set in the `error` state: the event the processor stopped at. */
   readonly failure: ProcessorFailure | undefined;
+  /** This node's id in segment claims. */
+  readonly node?: string;
+  /** Into how many segments the work splits. */
+  readonly segmentCount?: number;
+  /** The segments this node works now; `checkpoint` above is the lowest of theirs. */
+  readonly segments?: readonly SegmentStatus[];
+}
+
+/** One segment a node works. */
+export interface SegmentStatus {
+  readonly segment: number;
+  readonly state: ProcessorState;
+  readonly checkpoint: Position | undefined;
+  readonly failure: ProcessorFailure | undefined;
 }

@@ -1,13 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckpointStore } from '../checkpoint-store/checkpoint-store.js';
+import type { Fence } from '../claim-store/claim-store.js';
+import type { DeadLetterStore, ParkReason } from '../dead-letter-store/dead-letter-store.js';
 import { EventedError, isEventedError } from '../errors/evented-error.js';
 import type { EventFilter, EventStore, ReadAllPage } from '../event-store/event-store.js';
 import type { Position, RecordedEvent } from '../event-store/types.js';
 import { START } from '../event-store/types.js';
 import type { Logger } from '../observability/logger.js';
-import type { Delivery } from './delivery.js';
+import type { CheckpointTarget, Delivery } from './delivery.js';
 import { PositionWaiters } from './position-waiters.js';
 import type { ProcessorFailure, ProcessorState, ProcessorStatus } from './processor-status.js';
+import type { Segment } from './segments.js';
+import { inSegment, segmentCheckpointName } from './segments.js';
 
 /** How processors read, retry and back off. */
 export interface ProcessorOptions {
@@ -24,6 +28,16 @@ export interface ProcessorOptions {
    * skips; default 1 s. Nothing was handled, so a crash merely rereads those pages.
    */
   readonly skipCheckpointIntervalMs?: number;
+  /**
+   * What to do with an event that failed `maxAttempts` times: `'stop'` (default) stops the
+   * processor at it; `'park'` puts it in the dead-letter store and goes on, parking the
+   * later events of the same aggregate too, so that order per aggregate holds.
+   */
+  readonly onPoison?: 'stop' | 'park';
+  /** Segments the work splits into, by aggregate; default 1. Changing it replays from the start. */
+  readonly segments?: number;
+  /** How long a node's claim on a segment lasts without renewal; default 10 s. */
+  readonly leaseMs?: number;
 }
 
 /** Defaults of {@link ProcessorOptions}. */
@@ -33,12 +47,17 @@ export const defaultProcessorOptions = {
   retryBackoffMs: 100,
   maxRetryBackoffMs: 5_000,
   skipCheckpointIntervalMs: 1_000,
+  onPoison: 'stop',
+  segments: 1,
+  leaseMs: 10_000,
 } as const satisfies Required<ProcessorOptions>;
 
 /** What a processor works with. */
 export interface ProcessorDependencies {
   readonly eventStore: EventStore;
   readonly checkpointStore: CheckpointStore;
+  /** Where `onPoison: 'park'` parks events; that policy needs it. */
+  readonly deadLetterStore?: DeadLetterStore | undefined;
   readonly logger: Logger;
 }
 
@@ -48,22 +67,43 @@ export interface ProcessorDefinition {
   readonly kind: 'projector' | 'saga';
   readonly filter: EventFilter | undefined;
   readonly delivery: Delivery;
+  /** The part of the work this processor does; all of it when absent. */
+  readonly segment?: Segment;
+  /** The claim on the segment its checkpoint writes carry, when several nodes share the work. */
+  readonly fence?: Fence;
 }
 
+/** A request the run loop carries out between pages: retry or skip an aggregate's parked events. */
+interface Maintenance {
+  run(): Promise<void>;
+  fail(error: unknown): void;
+}
+
+const aggregateKey = (domain: string, aggregateId: string): string =>
+  `${domain}\u0000${aggregateId}`;
+
 /**
- * The running consumer behind a projector or saga: it catches up from its checkpoint
- * page by page, then waits for new events without polling. A failing event is retried
- * with backoff; after `maxAttempts` the processor stops at it in the `error` state, its
- * checkpoint before the event, and skips nothing.
+ * The running consumer behind a projector or saga, or behind one segment of one: it
+ * catches up from its checkpoint page by page, then waits for new events without polling.
+ * A failing event is retried with backoff; after `maxAttempts` the processor stops at it
+ * in the `error` state, its checkpoint before the event, and skips nothing — or, with
+ * `onPoison: 'park'`, parks it and the later events of its aggregate and goes on. A
+ * checkpoint write refused as `FENCED` (another node took the segment over) ends the run.
  */
 export class Processor {
   readonly #definition: ProcessorDefinition;
   readonly #deps: ProcessorDependencies;
   readonly #options: Required<ProcessorOptions>;
   readonly #waiters = new PositionWaiters();
+  readonly #target: CheckpointTarget;
+  /** Aggregates with parked events, by {@link aggregateKey}: their later events are parked too. */
+  readonly #parked = new Set<string>();
+  readonly #maintenance: Maintenance[] = [];
+  #wake = new AbortController();
   #state: ProcessorState = 'stopped';
   #checkpoint: Position | undefined;
   #failure: ProcessorFailure | undefined;
+  #fenced = false;
   #abort = new AbortController();
   #running: Promise<void> | undefined;
   /** The in-memory checkpoint moved past skipped events and is not saved yet. */
@@ -78,10 +118,33 @@ export class Processor {
     this.#definition = definition;
     this.#deps = deps;
     this.#options = { ...defaultProcessorOptions, ...options };
+    this.#target = {
+      checkpoint: definition.segment
+        ? segmentCheckpointName(definition.name, definition.segment)
+        : definition.name,
+      fence: definition.fence,
+    };
+    if (this.#options.onPoison === 'park' && !deps.deadLetterStore) {
+      throw new EventedError(
+        'CONFIGURATION',
+        `processor ${definition.name} parks poison events, but the store has no dead-letter store`,
+        { processor: definition.name },
+      );
+    }
   }
 
   get name(): string {
     return this.#definition.name;
+  }
+
+  /** The key of this processor's checkpoint: its name, or its segment's. */
+  get checkpointName(): string {
+    return this.#target.checkpoint;
+  }
+
+  /** True once a checkpoint write was refused because another node took the segment over. */
+  get fenced(): boolean {
+    return this.#fenced;
   }
 
   status(): ProcessorStatus {
@@ -96,6 +159,7 @@ export class Processor {
 
   /** Starts the processor, or restarts it after an error; a running one is left alone. */
   start(): void {
+    if (this.#fenced) return;
     if (this.#running && this.#state !== 'error') return;
     // A run that stopped at an event may still be unwinding: the new one starts after it.
     const previous = this.#running ?? Promise.resolve();
@@ -116,9 +180,11 @@ export class Processor {
     this.#abort.abort();
     await this.#running;
     if (this.#state !== 'error') this.#state = 'stopped';
-    this.#waiters.rejectAll(
-      new EventedError('CLOSED', `processor ${this.name} stopped`, { processor: this.name }),
-    );
+    const stopped = new EventedError('CLOSED', `processor ${this.name} stopped`, {
+      processor: this.name,
+    });
+    this.#waiters.rejectAll(stopped);
+    for (const request of this.#maintenance.splice(0)) request.fail(stopped);
   }
 
   /**
@@ -136,19 +202,119 @@ export class Processor {
     return this.#waiters.add(position, timeoutMs, this.name);
   }
 
+  /**
+   * Handles the aggregate's parked events again, in order, between two pages of the run;
+   * each one that succeeds leaves the dead-letter store. When all did, the aggregate's
+   * later events flow again. Resolves with how many were handled; fails with the first
+   * event's error, the rest staying parked.
+   */
+  retryParked(domain: string, aggregateId: string): Promise<number> {
+    return this.#enqueue(async () => {
+      const store = this.#deadLetters();
+      const letters = await store.list(this.name, { domain, aggregateId, limit: 10_000 });
+      let handled = 0;
+      for (const letter of letters) {
+        await this.#definition.delivery.redeliver(letter.event, {
+          after: async () => {
+            await store.remove(this.name, [letter.event.id]);
+          },
+          within: (work) => this.#removeWith(store, letter.event.id, work),
+        });
+        handled += 1;
+      }
+      if ((await store.list(this.name, { domain, aggregateId, limit: 1 })).length === 0) {
+        this.#parked.delete(aggregateKey(domain, aggregateId));
+      }
+      return handled;
+    });
+  }
+
+  /** Drops the aggregate's parked events unhandled, so that its later events flow again. */
+  skipParked(domain: string, aggregateId: string): Promise<number> {
+    return this.#enqueue(async () => {
+      const store = this.#deadLetters();
+      let removed = 0;
+      for (;;) {
+        const letters = await store.list(this.name, { domain, aggregateId, limit: 10_000 });
+        if (letters.length === 0) break;
+        removed += await store.remove(
+          this.name,
+          letters.map((letter) => letter.event.id),
+        );
+      }
+      this.#parked.delete(aggregateKey(domain, aggregateId));
+      return removed;
+    });
+  }
+
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#state === 'stopped' || this.#fenced) {
+      return Promise.reject(
+        new EventedError('CLOSED', `processor ${this.name} is not running here`, {
+          processor: this.name,
+        }),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#maintenance.push({
+        run: () => work().then(resolve),
+        fail: reject,
+      });
+      this.#wake.abort();
+    });
+  }
+
+  #deadLetters(): DeadLetterStore {
+    const store = this.#deps.deadLetterStore;
+    if (!store) {
+      throw new EventedError('CONFIGURATION', `the store keeps no dead letters`, {
+        processor: this.name,
+      });
+    }
+    return store;
+  }
+
+  async #removeWith(
+    store: DeadLetterStore,
+    eventId: string,
+    work: (transaction: unknown) => void | Promise<void>,
+  ): Promise<void> {
+    if (!store.removeWith) {
+      throw new EventedError(
+        'CONFIGURATION',
+        `retrying parked events of ${this.name} needs dead letters kept in the read model's database`,
+        { processor: this.name },
+      );
+    }
+    await store.removeWith(this.name, eventId, work);
+  }
+
   async #run(signal: AbortSignal): Promise<void> {
     let loaded = false;
     let outages = 0;
     while (!signal.aborted) {
       try {
         if (!loaded) {
-          this.#checkpoint = (await this.#deps.checkpointStore.loadCheckpoint(this.name)) ?? START;
+          this.#checkpoint =
+            (await this.#deps.checkpointStore.loadCheckpoint(this.#target.checkpoint)) ?? START;
+          await this.#loadParked();
           loaded = true;
         }
+        await this.#runMaintenance();
         if (!(await this.#step(signal))) return;
         outages = 0;
       } catch (error) {
         if (signal.aborted && isEventedError(error, 'CLOSED')) return;
+        if (isEventedError(error, 'FENCED')) {
+          // Another node owns the segment now; what this one did since is rolled back.
+          this.#fenced = true;
+          this.#state = 'stopped';
+          this.#deps.logger.warn(
+            { err: error, processor: this.name, checkpoint: this.#target.checkpoint },
+            'processor lost its segment to another node',
+          );
+          return;
+        }
         if (!isEventedError(error, 'UNAVAILABLE')) {
           this.#deps.logger.error(
             { err: error, processor: this.name },
@@ -178,6 +344,28 @@ export class Processor {
     });
   }
 
+  async #loadParked(): Promise<void> {
+    this.#parked.clear();
+    if (this.#options.onPoison !== 'park') return;
+    for (const { domain, aggregateId } of await this.#deadLetters().parkedAggregates(this.name)) {
+      this.#parked.add(aggregateKey(domain, aggregateId));
+    }
+  }
+
+  async #runMaintenance(): Promise<void> {
+    for (let request = this.#maintenance.shift(); request; request = this.#maintenance.shift()) {
+      try {
+        await request.run();
+      } catch (error) {
+        if (isEventedError(error, 'FENCED') || isEventedError(error, 'UNAVAILABLE')) {
+          request.fail(error);
+          throw error;
+        }
+        request.fail(error);
+      }
+    }
+  }
+
   /** Reads and commits one page, then waits if it was the last. False when stopped at an event. */
   async #step(signal: AbortSignal): Promise<boolean> {
     const page = await this.#deps.eventStore.readAll({
@@ -187,15 +375,27 @@ export class Processor {
     });
     this.#state = page.isEnd ? 'live' : 'catching-up';
     if (page.position > this.#checkpoint! && !(await this.#commitPage(page, signal))) return false;
-    if (page.isEnd && !signal.aborted) {
-      await this.#deps.eventStore.waitForEvents(this.#checkpoint!, { signal });
+    if (page.isEnd && !signal.aborted && this.#maintenance.length === 0) {
+      this.#wake = new AbortController();
+      await this.#deps.eventStore.waitForEvents(this.#checkpoint!, {
+        signal: AbortSignal.any([signal, this.#wake.signal]),
+      });
     }
     return true;
   }
 
   /** Commits a page; on failure retries it event by event. False when stopped at an event. */
   async #commitPage(page: ReadAllPage, signal: AbortSignal): Promise<boolean> {
-    if (page.events.length === 0) {
+    const segment = this.#definition.segment;
+    let events = segment ? page.events.filter((event) => inSegment(event, segment)) : page.events;
+    if (this.#parked.size > 0) {
+      const behind = events.filter((event) => this.#isParked(event));
+      if (behind.length > 0) {
+        await this.#park(behind, 'behind-parked');
+        events = events.filter((event) => !this.#isParked(event));
+      }
+    }
+    if (events.length === 0) {
       // Only skipped events: move on now, write the checkpoint now and then, not per wake-up.
       this.#advance(page.position, false);
       if (Date.now() - this.#savedAt >= this.#options.skipCheckpointIntervalMs)
@@ -203,21 +403,26 @@ export class Processor {
       return true;
     }
     try {
-      await this.#definition.delivery.commit(page.events, page.position);
+      await this.#definition.delivery.commit(events, page.position, this.#target);
       this.#advance(page.position);
       return true;
     } catch (error) {
-      if (page.events.length <= 1) {
+      if (isEventedError(error, 'FENCED')) throw error;
+      if (events.length <= 1) {
         // Nothing to narrow down: the first attempt at this event has failed.
-        return this.#retryEvent(page.events[0], page.position, error, signal);
+        return this.#retryEvent(events[0], page.position, error, signal);
       }
     }
-    for (const event of page.events) {
+    for (const event of events) {
+      if (this.#isParked(event)) {
+        await this.#park([event], 'behind-parked');
+        continue;
+      }
       const ok = await this.#retryEvent(event, event.position, undefined, signal);
       if (!ok) return false;
     }
     if (page.position > this.#checkpoint!) {
-      await this.#definition.delivery.commit([], page.position);
+      await this.#definition.delivery.commit([], page.position, this.#target);
       this.#advance(page.position);
     }
     return true;
@@ -253,15 +458,60 @@ export class Processor {
       }
       attempts += 1;
       try {
-        await this.#definition.delivery.commit(event ? [event] : [], position);
+        await this.#definition.delivery.commit(event ? [event] : [], position, this.#target);
         this.#advance(position);
         return true;
       } catch (error) {
+        if (isEventedError(error, 'FENCED')) throw error;
         lastError = error;
       }
     }
+    if (event && this.#options.onPoison === 'park') {
+      await this.#park([event], 'failed', lastError, attempts);
+      await this.#definition.delivery.commit([], position, this.#target);
+      this.#advance(position);
+      return true;
+    }
     this.#stopAt(event, lastError, attempts);
     return false;
+  }
+
+  #isParked(event: RecordedEvent): boolean {
+    return this.#parked.has(aggregateKey(event.domain, event.aggregateId));
+  }
+
+  async #park(
+    events: readonly RecordedEvent[],
+    reason: ParkReason,
+    error?: unknown,
+    attempts = 0,
+  ): Promise<void> {
+    const message =
+      error === undefined ? '' : error instanceof Error ? error.message : String(error);
+    await this.#deadLetters().park(
+      events.map((event) => ({
+        processor: this.name,
+        event,
+        reason,
+        message,
+        code: isEventedError(error) ? error.code : undefined,
+        attempts,
+      })),
+    );
+    for (const event of events) {
+      this.#parked.add(aggregateKey(event.domain, event.aggregateId));
+      this.#deps.logger.warn(
+        {
+          err: error,
+          processor: this.name,
+          eventId: event.id,
+          position: event.position,
+          reason,
+          attempts,
+        },
+        'processor parked an event',
+      );
+    }
   }
 
   /** Moves the checkpoint in memory; `saved` says whether the store has it too. */
@@ -275,7 +525,7 @@ export class Processor {
   /** Saves a checkpoint that moved past skipped events only. */
   async #saveSkipped(): Promise<void> {
     if (!this.#unsaved) return;
-    await this.#definition.delivery.commit([], this.#checkpoint!);
+    await this.#definition.delivery.commit([], this.#checkpoint!, this.#target);
     this.#advance(this.#checkpoint!);
   }
 

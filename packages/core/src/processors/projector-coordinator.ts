@@ -1,6 +1,7 @@
 import { atLeastOnce, inStoreTransaction } from './delivery.js';
-import type { ProcessorDependencies, ProcessorOptions } from './processor.js';
-import { Processor } from './processor.js';
+import type { ProcessorOptions } from './processor.js';
+import type { ProcessorGroupDependencies } from './processor-group.js';
+import { ProcessorGroup } from './processor-group.js';
 import { ProcessorCoordinator } from './processor-coordinator.js';
 import type { Projector } from './projector.js';
 
@@ -8,7 +9,7 @@ import type { Projector } from './projector.js';
 export class ProjectorCoordinator extends ProcessorCoordinator {
   constructor(
     projectors: readonly Projector[],
-    deps: ProcessorDependencies,
+    deps: ProcessorGroupDependencies,
     options: ProcessorOptions = {},
   ) {
     super(projectors.map((projector) => projectorProcessor(projector, deps, options)));
@@ -17,9 +18,9 @@ export class ProjectorCoordinator extends ProcessorCoordinator {
 
 function projectorProcessor(
   projector: Projector,
-  deps: ProcessorDependencies,
+  deps: ProcessorGroupDependencies,
   options: ProcessorOptions,
-): Processor {
+): ProcessorGroup {
   const { name } = projector;
   const context = { processor: name, transaction: undefined };
   const delivery =
@@ -33,12 +34,11 @@ function projectorProcessor(
               projector.handleBatch!(events, { processor: name, transaction })),
         )
       : atLeastOnce(
-          name,
           deps.checkpointStore,
           (event) => projector.handle(event, context),
           projector.handleBatch && ((events) => projector.handleBatch!(events, context)),
         );
-  return new Processor({ name, kind: 'projector', filter: projector.filter, delivery }, deps, {
+  return new ProcessorGroup({ name, kind: 'projector', filter: projector.filter, delivery }, deps, {
     ...options,
     ...projector.processorOptions,
   });

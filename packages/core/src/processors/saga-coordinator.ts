@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Command, CommandResult } from '../command-handling/command.js';
 import type { RecordedEvent } from '../event-store/types.js';
 import { atLeastOnce } from './delivery.js';
-import type { ProcessorDependencies, ProcessorOptions } from './processor.js';
-import { Processor } from './processor.js';
+import type { ProcessorOptions } from './processor.js';
+import type { ProcessorGroupDependencies } from './processor-group.js';
+import { ProcessorGroup } from './processor-group.js';
 import { ProcessorCoordinator } from './processor-coordinator.js';
 import type { Saga, SagaCommand, SagaContext } from './saga.js';
 
@@ -15,15 +16,15 @@ export class SagaCoordinator extends ProcessorCoordinator {
   constructor(
     sagas: readonly Saga[],
     send: CommandSender,
-    deps: ProcessorDependencies,
+    deps: ProcessorGroupDependencies,
     options: ProcessorOptions = {},
   ) {
     super(
       sagas.map((saga) => {
-        const delivery = atLeastOnce(saga.name, deps.checkpointStore, (event) =>
+        const delivery = atLeastOnce(deps.checkpointStore, (event) =>
           saga.handle(event, sagaContext(saga.name, event, send)),
         );
-        return new Processor(
+        return new ProcessorGroup(
           { name: saga.name, kind: 'saga', filter: saga.filter, delivery },
           deps,
           { ...options, ...saga.processorOptions },
