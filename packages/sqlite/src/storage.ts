@@ -3,6 +3,7 @@ import type { Limits, Storage, StorageCapabilities } from '@evented/core';
 import { resolveLimits } from '@evented/core';
 import { ChangeNotifier } from './change-notifier.js';
 import { SqliteCheckpointStore } from './checkpoint-store.js';
+import { SqliteClaimStore } from './claim-store.js';
 import { openConnection, sqliteVersion } from './connection.js';
 import type { SqliteConnectionOptions } from './connection.js';
 import { flushAppends, SqliteEventStore } from './event-store.js';
@@ -27,6 +28,7 @@ export class SqliteStorage implements Storage {
   readonly eventStore: SqliteEventStore;
   readonly snapshotStore: SqliteSnapshotStore;
   readonly checkpointStore: SqliteCheckpointStore;
+  readonly claimStore: SqliteClaimStore;
   readonly capabilities: StorageCapabilities;
   /** The version of the bundled SQLite library. */
   readonly sqliteVersion: string;
@@ -45,6 +47,7 @@ export class SqliteStorage implements Storage {
     this.eventStore = new SqliteEventStore(db, limits, this.#notifier, isOpen);
     this.snapshotStore = new SqliteSnapshotStore(db, limits, isOpen);
     this.checkpointStore = new SqliteCheckpointStore(db, limits, isOpen);
+    this.claimStore = new SqliteClaimStore(db, limits, isOpen);
     this.capabilities = { transactionalCheckpoints: true, sharedAcrossProcesses: !db.memory };
     this.sqliteVersion = sqliteVersion(db);
   }

@@ -177,15 +177,15 @@ export class Evented {
   }
 
   /** The events a processor parked (`onPoison: 'park'`), in log order. */
-  deadLetters(processor: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+  async deadLetters(processor: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
     this.#coordinatorOf(processor);
-    return this.#deadLetterStore().list(processor, query);
+    return await this.#deadLetterStore().list(processor, query);
   }
 
   /** The aggregates with events a processor parked, with how many each. */
-  parkedAggregates(processor: string): Promise<ParkedAggregate[]> {
+  async parkedAggregates(processor: string): Promise<ParkedAggregate[]> {
     this.#coordinatorOf(processor);
-    return this.#deadLetterStore().parkedAggregates(processor);
+    return await this.#deadLetterStore().parkedAggregates(processor);
   }
 
   /**
@@ -193,18 +193,18 @@ export class Evented {
    * node that works the aggregate's segment); once all succeed, its later events flow
    * again. Resolves with how many were handled; fails with the first that fails again.
    */
-  retryParked(processor: string, stream: StreamId): Promise<number> {
+  async retryParked(processor: string, stream: StreamId): Promise<number> {
     assertStreamId(stream, this.#limits);
-    return this.#coordinatorOf(processor)
+    return await this.#coordinatorOf(processor)
       .get(processor)
       .segmentProcessor(stream.domain, stream.aggregateId)
       .retryParked(stream.domain, stream.aggregateId);
   }
 
   /** Drops an aggregate's parked events unhandled; its later events flow again. */
-  skipParked(processor: string, stream: StreamId): Promise<number> {
+  async skipParked(processor: string, stream: StreamId): Promise<number> {
     assertStreamId(stream, this.#limits);
-    return this.#coordinatorOf(processor)
+    return await this.#coordinatorOf(processor)
       .get(processor)
       .segmentProcessor(stream.domain, stream.aggregateId)
       .skipParked(stream.domain, stream.aggregateId);

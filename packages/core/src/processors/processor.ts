@@ -377,9 +377,14 @@ export class Processor {
     if (page.position > this.#checkpoint! && !(await this.#commitPage(page, signal))) return false;
     if (page.isEnd && !signal.aborted && this.#maintenance.length === 0) {
       this.#wake = new AbortController();
-      await this.#deps.eventStore.waitForEvents(this.#checkpoint!, {
+      // Skipped events not saved yet are saved when the interval is up, even if no event comes:
+      // others (a waitFor on another node, a restart) read the stored checkpoint.
+      const untilSave = this.#options.skipCheckpointIntervalMs - (Date.now() - this.#savedAt);
+      const woken = await this.#deps.eventStore.waitForEvents(this.#checkpoint!, {
         signal: AbortSignal.any([signal, this.#wake.signal]),
+        ...(this.#unsaved && { timeoutMs: Math.max(1, untilSave) }),
       });
+      if (!woken && this.#unsaved && !signal.aborted) await this.#saveSkipped();
     }
     return true;
   }
