@@ -37,6 +37,14 @@ export function serveCommand(): Command {
     .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
     .option('--example <bank|none>', 'the bank example in-process (default: bank without domains)')
     .option('--log-level <level>', `pino level (EVENTED_LOG_LEVEL; default ${d.logLevel})`)
+    .option('--node-id <id>', 'this server among those sharing processors (EVENTED_NODE_ID)')
+    .option('--segments <n>', 'segments of every processor, shared by the servers on one store')
+    .addOption(
+      new Option('--on-poison <policy>', 'an event that keeps failing: stop, or park it').choices([
+        'stop',
+        'park',
+      ]),
+    )
     .action(async (flags: ServeFlags) => {
       let config: ServerConfig;
       try {

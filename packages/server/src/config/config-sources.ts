@@ -28,6 +28,9 @@ export interface ServeFlags {
   readonly tlsClientCa?: string;
   readonly example?: string;
   readonly logLevel?: string;
+  readonly nodeId?: string;
+  readonly segments?: string;
+  readonly onPoison?: string;
 }
 
 /** The environment variables `evented serve` reads, by setting. */
@@ -38,6 +41,7 @@ export const configEnvironment = {
   token: 'EVENTED_TOKEN',
   logLevel: 'EVENTED_LOG_LEVEL',
   allowRemote: 'EVENTED_ALLOW_REMOTE',
+  nodeId: 'EVENTED_NODE_ID',
 } as const;
 
 /** Reads a YAML config file; fails with CONFIGURATION naming the file and the line. */
@@ -103,6 +107,9 @@ export function configFromFlags(flags: ServeFlags): ConfigLayer {
   set('tls.clientCa', flags.tlsClientCa, '--tls-client-ca');
   set('example', flags.example, '--example');
   set('logLevel', flags.logLevel, '--log-level');
+  set('nodeId', flags.nodeId, '--node-id');
+  set('processors.segments', integerOrText(flags.segments), '--segments');
+  set('processors.onPoison', flags.onPoison, '--on-poison');
   return { values, origins };
 }
 

@@ -33,8 +33,27 @@ describe('resolveServerConfig', () => {
       domains: {},
       projectors: [],
       sagas: [],
+      processors: {},
       example: 'bank',
     });
+  });
+
+  it('takes processor settings and a node id from the file, the environment and flags', () => {
+    const path = file(
+      'processors.yaml',
+      'processors:\n  segments: 8\n  leaseMs: 2000\n  onPoison: stop\nnodeId: from-file\n',
+    );
+    const config = resolveServerConfig({
+      env: { EVENTED_NODE_ID: 'from-env' },
+      flags: { config: path, segments: '4', onPoison: 'park' },
+    });
+    expect(config.processors).toEqual({ segments: 4, leaseMs: 2000, onPoison: 'park' });
+    expect(config.nodeId).toBe('from-env');
+    expect(failure({ flags: { segments: '0' } })).toContain('--segments');
+    expect(
+      failure({ flags: { config: file('bad.yaml', 'processors:\n  onPoison: maybe\n') } }),
+    ).toContain('processors.onPoison');
+    expect(failure({ flags: { nodeId: 'a\u0000b' } })).toContain('--node-id');
   });
 
   it('takes flags over environment variables over the file over defaults', () => {

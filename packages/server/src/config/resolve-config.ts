@@ -13,7 +13,7 @@ export interface ResolveConfigOptions {
 }
 
 /** Settings holding objects of their own, merged key by key rather than replaced. */
-const NESTED = new Set(['tls', 'clientTls']);
+const NESTED = new Set(['tls', 'clientTls', 'processors']);
 
 /**
  * Builds the one configuration of `evented serve` from, highest precedence first: flags,

@@ -101,6 +101,23 @@ export const serverConfigSchema = z.strictObject({
   domains: z.record(id, remoteDomain).default({}),
   projectors: z.array(remoteProcessor).default([]),
   sagas: z.array(remoteProcessor).default([]),
+  /** This server's id among the nodes that share processors through the store (default host:pid:random). */
+  nodeId: id.optional(),
+  /** How every processor runs; a remote projector keeps retrying its service (no poison policy). */
+  processors: z
+    .strictObject({
+      /** Segments the work splits into, by aggregate; nodes on one store share them. */
+      segments: z.int().min(1).max(1024).optional(),
+      /** How long a node's claim on a segment lasts unrenewed, in ms. */
+      leaseMs: z.int().min(100).max(86_400_000).optional(),
+      /** `stop` at an event that keeps failing (default), or `park` it and go on. */
+      onPoison: z.enum(['stop', 'park']).optional(),
+      /** Events per page. */
+      batchSize: z.int().min(1).max(10_000).optional(),
+      /** Tries of an event before the poison policy applies. */
+      maxAttempts: z.int().min(1).max(1_000).optional(),
+    })
+    .default({}),
   /** The bank example in-process; default `bank` when no domains are configured. */
   example: z.enum(['bank', 'none']).optional(),
   logLevel: z

@@ -80,7 +80,15 @@ export function applicationConfig(config: ServerConfig, logger: Logger): Applica
     sagas.push(transfers);
   }
   return {
-    config: { ...base, domains, projectors, sagas, logger },
+    config: {
+      ...base,
+      domains,
+      projectors,
+      sagas,
+      logger,
+      processors: config.processors,
+      ...(config.nodeId !== undefined && { nodeId: config.nodeId }),
+    },
     close: () => channels.forEach((channel) => channel.close()),
   };
 }
