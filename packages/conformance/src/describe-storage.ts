@@ -1,6 +1,10 @@
 import { describe } from 'vitest';
 import { describeSaveCheckpoint } from './checkpoint-store/save-load.js';
 import { describeTransactionalCheckpoint } from './checkpoint-store/transactional.js';
+import { describeClaimBadInput } from './claim-store/bad-input.js';
+import { describeClaim } from './claim-store/claim.js';
+import { describeFencing } from './claim-store/fencing.js';
+import { describeMembership } from './claim-store/membership.js';
 import { describeAppend } from './event-store/append.js';
 import { describeBadInput } from './event-store/bad-input.js';
 import { describeBadPayload } from './event-store/bad-payload.js';
@@ -44,9 +48,19 @@ function checkpointStoreSuites(setup: SuiteSetup): void {
   });
 }
 
+function claimStoreSuites(setup: SuiteSetup): void {
+  describe('ClaimStore', () => {
+    describeClaim(setup);
+    describeMembership(setup);
+    describeFencing(setup);
+    describeClaimBadInput(setup);
+  });
+}
+
 /**
- * Runs every conformance suite against a storage adapter: the event store, snapshot store
- * and checkpoint store suites, and the `Storage` lifecycle (close). Call it at the top
+ * Runs every conformance suite against a storage adapter: the event store, snapshot store,
+ * checkpoint store and claim store suites (the last only check storages that have a
+ * `claimStore`), and the `Storage` lifecycle (close). Call it at the top
  * level of a test file; `factory` must return a fresh, empty storage each time, and the
  * suites close it after each test.
  *
@@ -67,6 +81,7 @@ export function describeStorage(
     eventStoreSuites(setup);
     snapshotStoreSuites(setup);
     checkpointStoreSuites(setup);
+    claimStoreSuites(setup);
     describe('Storage', () => describeLifecycle(setup));
   });
 }
@@ -105,4 +120,18 @@ export function describeCheckpointStore(
 ): void {
   const setup = resolveSetup(factory, options);
   describe(name, () => checkpointStoreSuites(setup));
+}
+
+/**
+ * Runs the claim store suite alone: claims, renewals, takeovers after expiry, releases,
+ * heartbeats, leaving, fenced checkpoint writes and bad arguments. Storages without a
+ * `claimStore` have nothing to check.
+ */
+export function describeClaimStore(
+  name: string,
+  factory: StorageFactory,
+  options?: ConformanceOptions,
+): void {
+  const setup = resolveSetup(factory, options);
+  describe(name, () => claimStoreSuites(setup));
 }

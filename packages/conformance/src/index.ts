@@ -16,6 +16,7 @@ export {
   describeEventStore,
   describeSnapshotStore,
   describeCheckpointStore,
+  describeClaimStore,
 } from './describe-storage.js';
 export { expectCode } from './support/expect-code.js';
 export { DEFAULT_PROPERTY_RUNS } from './support/setup.js';

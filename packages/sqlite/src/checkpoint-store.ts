@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { CheckpointStore, Limits, Position } from '@evented/core';
+import type { CheckpointStore, Fence, Limits, Position } from '@evented/core';
 import { EventedError } from '@evented/core';
 import {
   assertValidId,
@@ -7,18 +7,22 @@ import {
   invalidArgument,
   validateCheckpoint,
 } from '@evented/core/internal';
+import { assertFence, prepareFenceCheck } from './claim-store.js';
 import { translateSqliteError } from './errors.js';
 
 /**
  * The checkpoint store on a better-sqlite3 connection. Its `saveCheckpointWith` runs a
  * projection's work and the checkpoint in one transaction: the work receives the
- * better-sqlite3 `Database` and must be synchronous.
+ * better-sqlite3 `Database` and must be synchronous. A fenced save checks its claim inside
+ * the same `BEGIN IMMEDIATE` transaction, before the work: no other connection can take the
+ * segment over until it commits.
  */
 export class SqliteCheckpointStore implements CheckpointStore {
   readonly #db: Database;
   readonly #limits: Limits;
   readonly #isOpen: () => boolean;
   readonly #sql;
+  readonly #checkFence: (fence: Fence) => void;
 
   constructor(db: Database, limits: Limits, isOpen: () => boolean) {
     this.#db = db;
@@ -33,6 +37,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
       remove: db.prepare('DELETE FROM checkpoints WHERE processor = ?'),
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
     };
+    this.#checkFence = prepareFenceCheck(db);
   }
 
   async loadCheckpoint(processor: string): Promise<Position | undefined> {
@@ -42,11 +47,17 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return position === undefined ? undefined : BigInt(position);
   }
 
-  async saveCheckpoint(processor: string, position: Position): Promise<void> {
+  async saveCheckpoint(processor: string, position: Position, fence?: Fence): Promise<void> {
     this.#assertOpen();
     validateCheckpoint(processor, position, this.#limits);
+    if (fence !== undefined) assertFence(fence, this.#limits);
     try {
-      this.#db.transaction(() => this.#save(processor, position)).immediate();
+      this.#db
+        .transaction(() => {
+          if (fence) this.#checkFence(fence);
+          this.#save(processor, position);
+        })
+        .immediate();
     } catch (error) {
       throw translateSqliteError(error, `saving the checkpoint of ${processor}`);
     }
@@ -56,13 +67,16 @@ export class SqliteCheckpointStore implements CheckpointStore {
     processor: string,
     position: Position,
     work: (transaction: unknown) => void | Promise<void>,
+    fence?: Fence,
   ): Promise<void> {
     this.#assertOpen();
     validateCheckpoint(processor, position, this.#limits);
+    if (fence !== undefined) assertFence(fence, this.#limits);
     let workError: unknown;
     try {
       this.#db
         .transaction(() => {
+          if (fence) this.#checkFence(fence);
           let outcome: unknown;
           try {
             outcome = work(this.#db);
