@@ -13,6 +13,23 @@ export { prepareSnapshot } from './snapshot-store/prepare-snapshot.js';
 export type { PreparedSnapshot } from './snapshot-store/prepare-snapshot.js';
 export { validateCheckpoint } from './checkpoint-store/validate-checkpoint.js';
 export {
+  prepareDeadLetters,
+  prepareDeadLetterQuery,
+  prepareDeadLetterRemoval,
+  parseDeadLetterEvent,
+  toDeadLetter,
+  storableText,
+  MAX_DEAD_LETTER_MESSAGE_BYTES,
+  MAX_DEAD_LETTER_CODE_BYTES,
+  DEFAULT_DEAD_LETTER_LIMIT,
+  MAX_DEAD_LETTER_LIMIT,
+  MAX_DEAD_LETTER_ATTEMPTS,
+} from './dead-letter-store/prepare-dead-letter.js';
+export type {
+  PreparedDeadLetter,
+  PreparedDeadLetterQuery,
+} from './dead-letter-store/prepare-dead-letter.js';
+export {
   assertValidId,
   normalizeEventId,
   assertNonNegativeInteger,
