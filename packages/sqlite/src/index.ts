@@ -3,6 +3,7 @@ export type { SqliteStorageOptions } from './storage.js';
 export { SqliteEventStore } from './event-store.js';
 export { SqliteSnapshotStore } from './snapshot-store.js';
 export { SqliteCheckpointStore } from './checkpoint-store.js';
+export { SqliteDeadLetterStore } from './dead-letter-store.js';
 export { SqliteClaimStore } from './claim-store.js';
 export { SQLITE_MIN_VERSION, defaultSqliteConnectionOptions } from './connection.js';
 export type { SqliteConnectionOptions, SqliteSynchronous } from './connection.js';

@@ -6,6 +6,7 @@ import { SqliteCheckpointStore } from './checkpoint-store.js';
 import { SqliteClaimStore } from './claim-store.js';
 import { openConnection, sqliteVersion } from './connection.js';
 import type { SqliteConnectionOptions } from './connection.js';
+import { SqliteDeadLetterStore } from './dead-letter-store.js';
 import { flushAppends, SqliteEventStore } from './event-store.js';
 import { SqliteSnapshotStore } from './snapshot-store.js';
 
@@ -28,6 +29,7 @@ export class SqliteStorage implements Storage {
   readonly eventStore: SqliteEventStore;
   readonly snapshotStore: SqliteSnapshotStore;
   readonly checkpointStore: SqliteCheckpointStore;
+  readonly deadLetterStore: SqliteDeadLetterStore;
   readonly claimStore: SqliteClaimStore;
   readonly capabilities: StorageCapabilities;
   /** The version of the bundled SQLite library. */
@@ -47,6 +49,7 @@ export class SqliteStorage implements Storage {
     this.eventStore = new SqliteEventStore(db, limits, this.#notifier, isOpen);
     this.snapshotStore = new SqliteSnapshotStore(db, limits, isOpen);
     this.checkpointStore = new SqliteCheckpointStore(db, limits, isOpen);
+    this.deadLetterStore = new SqliteDeadLetterStore(db, limits, isOpen);
     this.claimStore = new SqliteClaimStore(db, limits, isOpen);
     this.capabilities = { transactionalCheckpoints: true, sharedAcrossProcesses: !db.memory };
     this.sqliteVersion = sqliteVersion(db);
