@@ -10,6 +10,7 @@ import {
   dedicatedListener,
   pooledListener,
 } from './connection.js';
+import { PostgresDeadLetterStore } from './dead-letter-store.js';
 import { translatePostgresError } from './errors.js';
 import { PostgresEventStore } from './event-store.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './rows.js';
@@ -59,6 +60,7 @@ export class PostgresStorage implements Storage {
   readonly eventStore: PostgresEventStore;
   readonly snapshotStore: PostgresSnapshotStore;
   readonly checkpointStore: PostgresCheckpointStore;
+  readonly deadLetterStore: PostgresDeadLetterStore;
   readonly capabilities: StorageCapabilities = {
     transactionalCheckpoints: true,
     sharedAcrossProcesses: true,
@@ -108,6 +110,7 @@ export class PostgresStorage implements Storage {
     );
     this.snapshotStore = new PostgresSnapshotStore(pool, schema, limits, isOpen);
     this.checkpointStore = new PostgresCheckpointStore(pool, schema, limits, visibility, isOpen);
+    this.deadLetterStore = new PostgresDeadLetterStore(pool, schema, limits, isOpen);
   }
 
   /** The pool, for read models kept in the same database. */
