@@ -24,9 +24,20 @@ const FORBIDDEN_IN_PREFIX = /[{}*?[\]\\]/;
  * | `commands` | hash | command id → `from\0to\0domain\0aggregateId` |
  * | `snapshot:<n>:<domain>:<aggregateId>` | hash | the stream's latest snapshot |
  * | `checkpoints` | hash | processor → position |
+ * | `dead-letters:<processor>` | hash | event id → the dead letter (see below) |
+ * | `dead-letter-log:<processor>` | sorted set | `<position>:<event id>`, all scored 0: the dead letters in log order |
+ * | `dead-letters-by-aggregate:<processor>` | sorted set | `<aggregate>\0<position>:<event id>`, all scored 0: each aggregate's in log order |
+ * | `parked-aggregates:<processor>` | hash | `<aggregate>` → how many of its events are parked |
  *
  * `<n>` is the length of the domain, so that no two streams share a key however their
  * domain and aggregate id are split (`a:b`/`c` and `a`/`b:c`).
+ *
+ * Dead letters are ordered by lexical range (`ZRANGE … BYLEX`), exact at any position:
+ * `<position>` is written with 20 digits, zero-padded, and `<aggregate>` is
+ * `<n>:<domain>:<aggregateId>`; ids hold no control characters, so the NUL after it ends
+ * the aggregate's range. A dead letter is stored as `<position>\0<aggregate>\0<parkedAt
+ * ms>\0<JSON of reason, message, code, attempts>\0<JSON of the recorded event>`, so that
+ * removing one finds its index entries without parsing JSON.
  */
 export class RedisKeys {
   readonly prefix: string;
@@ -59,6 +70,26 @@ export class RedisKeys {
   /** The hash of a stream's latest snapshot. */
   snapshot(stream: StreamId): string {
     return `${this.#tag}snapshot:${streamSuffix(stream)}`;
+  }
+
+  /** The hash of a processor's dead letters, by event id. */
+  deadLetters(processor: string): string {
+    return `${this.#tag}dead-letters:${processor}`;
+  }
+
+  /** The sorted set of a processor's dead letters in log order. */
+  deadLetterLog(processor: string): string {
+    return `${this.#tag}dead-letter-log:${processor}`;
+  }
+
+  /** The sorted set of a processor's dead letters by aggregate, each in log order. */
+  deadLettersByAggregate(processor: string): string {
+    return `${this.#tag}dead-letters-by-aggregate:${processor}`;
+  }
+
+  /** The hash of how many events of each aggregate a processor has parked. */
+  parkedAggregates(processor: string): string {
+    return `${this.#tag}parked-aggregates:${processor}`;
   }
 }
 

@@ -3,9 +3,11 @@ import type { Limits, Position, Storage, StorageCapabilities } from '@evented/co
 import { EventedError, resolveLimits, START } from '@evented/core';
 import { ChangeNotifier } from './change-notifier.js';
 import { RedisCheckpointStore } from './checkpoint-store.js';
+import { RedisClaimStore } from './claim-store.js';
 import { closeConnection, openConnection } from './connection.js';
 import { RedisConnection } from './connection.js';
 import type { RedisLike } from './connection.js';
+import { RedisDeadLetterStore } from './dead-letter-store.js';
 import { readDurability } from './durability.js';
 import type { RedisDurability } from './durability.js';
 import { translateRedisError } from './errors.js';
@@ -44,6 +46,8 @@ export class RedisStorage implements Storage {
   readonly eventStore: RedisEventStore;
   readonly snapshotStore: RedisSnapshotStore;
   readonly checkpointStore: RedisCheckpointStore;
+  readonly claimStore: RedisClaimStore;
+  readonly deadLetterStore: RedisDeadLetterStore;
   readonly capabilities: StorageCapabilities = {
     transactionalCheckpoints: false,
     sharedAcrossProcesses: true,
@@ -72,6 +76,8 @@ export class RedisStorage implements Storage {
     this.eventStore = new RedisEventStore(client, keys, resolved, this.#notifier, isOpen);
     this.snapshotStore = new RedisSnapshotStore(client, keys, resolved, isOpen);
     this.checkpointStore = new RedisCheckpointStore(client, keys, resolved, isOpen);
+    this.claimStore = new RedisClaimStore(client, keys, resolved, isOpen);
+    this.deadLetterStore = new RedisDeadLetterStore(client, keys, resolved, isOpen);
   }
 
   /** The client the stores use, for read models kept in the same Redis. */
