@@ -5,6 +5,12 @@ import { describeClaimBadInput } from './claim-store/bad-input.js';
 import { describeClaim } from './claim-store/claim.js';
 import { describeFencing } from './claim-store/fencing.js';
 import { describeMembership } from './claim-store/membership.js';
+import { describeDeadLetterBadInput } from './dead-letter-store/bad-input.js';
+import { describeDeadLetterHostileInput } from './dead-letter-store/hostile-input.js';
+import { describePark } from './dead-letter-store/park.js';
+import { describeDeadLetterQuery } from './dead-letter-store/query.js';
+import { describeDeadLetterRemoveWith } from './dead-letter-store/remove-with.js';
+import { describeDeadLetterRemove } from './dead-letter-store/remove.js';
 import { describeAppend } from './event-store/append.js';
 import { describeBadInput } from './event-store/bad-input.js';
 import { describeBadPayload } from './event-store/bad-payload.js';
@@ -57,12 +63,23 @@ function claimStoreSuites(setup: SuiteSetup): void {
   });
 }
 
+function deadLetterStoreSuites(setup: SuiteSetup): void {
+  describe('DeadLetterStore', () => {
+    describePark(setup);
+    describeDeadLetterQuery(setup);
+    describeDeadLetterRemove(setup);
+    describeDeadLetterRemoveWith(setup);
+    describeDeadLetterBadInput(setup);
+    describeDeadLetterHostileInput(setup);
+  });
+}
+
 /**
  * Runs every conformance suite against a storage adapter: the event store, snapshot store,
- * checkpoint store and claim store suites (the last only check storages that have a
- * `claimStore`), and the `Storage` lifecycle (close). Call it at the top
- * level of a test file; `factory` must return a fresh, empty storage each time, and the
- * suites close it after each test.
+ * checkpoint store, claim store and dead-letter store suites (the last two only check
+ * storages that have a `claimStore` and a `deadLetterStore`), and the `Storage` lifecycle
+ * (close). Call it at the top level of a test file; `factory` must return a fresh, empty
+ * storage each time, and the suites close it after each test.
  *
  * ```ts
  * import { describeStorage } from '@evented/conformance';
@@ -82,6 +99,7 @@ export function describeStorage(
     snapshotStoreSuites(setup);
     checkpointStoreSuites(setup);
     claimStoreSuites(setup);
+    deadLetterStoreSuites(setup);
     describe('Storage', () => describeLifecycle(setup));
   });
 }
@@ -134,4 +152,19 @@ export function describeClaimStore(
 ): void {
   const setup = resolveSetup(factory, options);
   describe(name, () => claimStoreSuites(setup));
+}
+
+/**
+ * Runs the dead-letter store suite alone: a parked event reads back whole, parking is
+ * idempotent, listing is in log order with aggregate filter and paging, counts per
+ * aggregate, removal, `removeWith` as `capabilities.transactionalCheckpoints` says, and bad
+ * and hostile input. Storages without a `deadLetterStore` have nothing to check.
+ */
+export function describeDeadLetterStore(
+  name: string,
+  factory: StorageFactory,
+  options?: ConformanceOptions,
+): void {
+  const setup = resolveSetup(factory, options);
+  describe(name, () => deadLetterStoreSuites(setup));
 }

@@ -16,6 +16,7 @@ export {
   describeEventStore,
   describeSnapshotStore,
   describeCheckpointStore,
+  describeDeadLetterStore,
   describeClaimStore,
 } from './describe-storage.js';
 export { expectCode } from './support/expect-code.js';
