@@ -1,10 +1,11 @@
-import type { CheckpointStore, Limits, Position } from '@evented/core';
+import type { CheckpointStore, Fence, Limits, Position } from '@evented/core';
 import {
   assertValidId,
   closedError,
   invalidArgument,
   validateCheckpoint,
 } from '@evented/core/internal';
+import { assertFence, fenceCheck } from './claim-store.js';
 import type { PostgresClient, PostgresPool } from './connection.js';
 import { execute, inTransaction, quoteSchema, read, run, statement } from './connection.js';
 import { translatePostgresError } from './errors.js';
@@ -19,6 +20,10 @@ import { VISIBLE } from './visibility.js';
  * connection (a `pg` `PoolClient`) and may be asynchronous. Work for a position the
  * checkpoint has reached already is not run again: a retried page whose first COMMIT was
  * lost with its connection, but took effect, is applied once.
+ *
+ * A fenced save first takes a share lock on the segment's claim and checks it, before the
+ * work runs: a takeover waits until the transaction ends and then sees its checkpoint, and a
+ * save whose claim was taken over fails with `FENCED` having changed nothing.
  */
 export class PostgresCheckpointStore implements CheckpointStore {
   readonly #pool: PostgresPool;
@@ -26,6 +31,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   readonly #visibility: Visibility;
   readonly #isOpen: () => boolean;
   readonly #sql;
+  readonly #checkFence: (client: PostgresClient, fence: Fence) => Promise<void>;
 
   constructor(
     pool: PostgresPool,
@@ -62,6 +68,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
       ),
       remove: statement(`DELETE FROM ${s}.checkpoints WHERE processor = $1`),
     };
+    this.#checkFence = fenceCheck(schema);
   }
 
   async loadCheckpoint(processor: string): Promise<Position | undefined> {
@@ -75,12 +82,19 @@ export class PostgresCheckpointStore implements CheckpointStore {
     }
   }
 
-  async saveCheckpoint(processor: string, position: Position): Promise<void> {
+  async saveCheckpoint(processor: string, position: Position, fence?: Fence): Promise<void> {
     this.#assertOpen();
     validateCheckpoint(processor, position, this.#limits);
+    if (fence !== undefined) assertFence(fence, this.#limits);
     try {
       await this.#visibility.reach(position);
-      await this.#save(this.#pool, processor, position);
+      if (!fence) await this.#save(this.#pool, processor, position);
+      else {
+        await inTransaction(this.#pool, async (client) => {
+          await this.#checkFence(client, fence);
+          await this.#save(client, processor, position);
+        });
+      }
     } catch (error) {
       throw translatePostgresError(error, `saving the checkpoint of ${processor}`);
     }
@@ -90,13 +104,17 @@ export class PostgresCheckpointStore implements CheckpointStore {
     processor: string,
     position: Position,
     work: (transaction: unknown) => void | Promise<void>,
+    fence?: Fence,
   ): Promise<void> {
     this.#assertOpen();
     validateCheckpoint(processor, position, this.#limits);
+    if (fence !== undefined) assertFence(fence, this.#limits);
     let failed: { error: unknown } | undefined;
     try {
       await this.#visibility.reach(position);
       await inTransaction(this.#pool, async (client) => {
+        // First: a node that lost the segment learns it, even for a page it had committed.
+        if (fence) await this.#checkFence(client, fence);
         // A page whose COMMIT was lost with its connection may have committed: the processor
         // then sends it again, and finds its checkpoint there already. Applying the work
         // again would apply it twice.

@@ -2,6 +2,7 @@ import type { Limits, Storage, StorageCapabilities } from '@evented/core';
 import { EventedError, resolveLimits } from '@evented/core';
 import { ChangeNotifier } from './change-notifier.js';
 import { PostgresCheckpointStore } from './checkpoint-store.js';
+import { PostgresClaimStore } from './claim-store.js';
 import type { PostgresPool, PostgresPoolClient } from './connection.js';
 import {
   assertSchemaName,
@@ -60,6 +61,7 @@ export class PostgresStorage implements Storage {
   readonly eventStore: PostgresEventStore;
   readonly snapshotStore: PostgresSnapshotStore;
   readonly checkpointStore: PostgresCheckpointStore;
+  readonly claimStore: PostgresClaimStore;
   readonly deadLetterStore: PostgresDeadLetterStore;
   readonly capabilities: StorageCapabilities = {
     transactionalCheckpoints: true,
@@ -110,6 +112,7 @@ export class PostgresStorage implements Storage {
     );
     this.snapshotStore = new PostgresSnapshotStore(pool, schema, limits, isOpen);
     this.checkpointStore = new PostgresCheckpointStore(pool, schema, limits, visibility, isOpen);
+    this.claimStore = new PostgresClaimStore(pool, schema, limits, isOpen);
     this.deadLetterStore = new PostgresDeadLetterStore(pool, schema, limits, isOpen);
   }
 
