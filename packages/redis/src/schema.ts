@@ -24,6 +24,8 @@ const FORBIDDEN_IN_PREFIX = /[{}*?[\]\\]/;
  * | `commands` | hash | command id → `from\0to\0domain\0aggregateId` |
  * | `snapshot:<n>:<domain>:<aggregateId>` | hash | the stream's latest snapshot |
  * | `checkpoints` | hash | processor → position |
+ * | `claims:<processor>` | hash | segment → `<token>:<expiresAt ms>:<owner>`, the owner empty once released |
+ * | `nodes:<processor>` | sorted set | node id, scored by when its heartbeat expires (ms) |
  * | `dead-letters:<processor>` | hash | event id → the dead letter (see below) |
  * | `dead-letter-log:<processor>` | sorted set | `<position>:<event id>`, all scored 0: the dead letters in log order |
  * | `dead-letters-by-aggregate:<processor>` | sorted set | `<aggregate>\0<position>:<event id>`, all scored 0: each aggregate's in log order |
@@ -70,6 +72,16 @@ export class RedisKeys {
   /** The hash of a stream's latest snapshot. */
   snapshot(stream: StreamId): string {
     return `${this.#tag}snapshot:${streamSuffix(stream)}`;
+  }
+
+  /** The hash of a processor's segment claims. */
+  claims(processor: string): string {
+    return `${this.#tag}claims:${processor}`;
+  }
+
+  /** The sorted set of the nodes working on a processor, by heartbeat expiry. */
+  nodes(processor: string): string {
+    return `${this.#tag}nodes:${processor}`;
   }
 
   /** The hash of a processor's dead letters, by event id. */

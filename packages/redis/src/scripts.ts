@@ -208,13 +208,35 @@ redis.call('HSET', KEYS[1], 'version', ARGV[1], 'schemaVersion', ARGV[2],
 return 1
 `);
 
+// Lua helpers of the claim scripts. A claim is stored as `<token>:<expiresAt ms>:<owner>`,
+// the owner empty once released; times are the server's (TIME), never a node's.
+const CLAIM_LUA = `
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+local function parse_claim(raw)
+  return string.match(raw, '^(%d+):(%d+):(.*)$')
+end
+`;
+
 /**
- * Saves a checkpoint if it is not beyond the head. Positions are compared as decimal
- * strings (length, then text), which is exact at any size.
- * KEYS: checkpoints, position. ARGV: processor, position.
- * Reply: {'ok'} | {'beyond', head}.
+ * Saves a checkpoint if it is not beyond the head and, when a fence is given, if it is still
+ * its segment's claim (same owner and token). Positions are compared as decimal strings
+ * (length, then text), which is exact at any size.
+ * KEYS: checkpoints, position[, claims of the fence's processor].
+ * ARGV: processor, position[, the fence's segment, owner and token].
+ * Reply: {'ok'} | {'beyond', head} | {'fenced'} (never claimed) | {'fenced', token, owner}
+ * (owner empty when released).
  */
 export const saveCheckpointScript = new RedisScript(`#!lua
+${CLAIM_LUA}
+if KEYS[3] then
+  local raw = redis.call('HGET', KEYS[3], ARGV[3])
+  if not raw then return {'fenced'} end
+  local token, _, owner = parse_claim(raw)
+  if owner ~= ARGV[4] or token ~= ARGV[5] then return {'fenced', token, owner} end
+end
 local head = redis.call('GET', KEYS[2]) or '0'
 local position = ARGV[2]
 if #position > #head or (#position == #head and position > head) then
@@ -222,4 +244,72 @@ if #position > #head or (#position == #head and position > head) then
 end
 redis.call('HSET', KEYS[1], ARGV[1], position)
 return {'ok'}
+`);
+
+/**
+ * Claims a segment: takes it when unclaimed (token 1), released or expired (token + 1),
+ * renews it for its owner (token kept); refuses it while another node's lease is live.
+ * KEYS: claims. ARGV: segment, node, leaseMs. Reply: the token, or nil when refused.
+ */
+export const claimScript = new RedisScript(`#!lua
+${CLAIM_LUA}
+local now, node = now_ms(), ARGV[2]
+local token = 1
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local stored, expires, owner = parse_claim(raw)
+  token = tonumber(stored)
+  if owner ~= node then
+    if owner ~= '' and tonumber(expires) > now then return false end
+    token = token + 1
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1],
+  string.format('%d:%d:%s', token, now + tonumber(ARGV[3]), node))
+return string.format('%d', token)
+`);
+
+/**
+ * Releases a claim if it is still the fence's (same owner and token); keeps the token.
+ * KEYS: claims. ARGV: segment, owner, token. Reply: 1 when released, else 0.
+ */
+export const releaseScript = new RedisScript(`#!lua
+${CLAIM_LUA}
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local token, expires, owner = parse_claim(raw)
+if owner ~= ARGV[2] or token ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], token .. ':' .. expires .. ':')
+return 1
+`);
+
+/**
+ * Records a node's heartbeat, forgets nodes gone for an hour and lists the live ones.
+ * KEYS: nodes. ARGV: node, leaseMs. Reply: the live nodes.
+ */
+export const heartbeatScript = new RedisScript(`#!lua
+${CLAIM_LUA}
+local now = now_ms()
+redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[2])), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now - 3600000))
+return redis.call('ZRANGE', KEYS[1], string.format('(%d', now), '+inf', 'BYSCORE')
+`);
+
+/**
+ * Removes a node's heartbeat and releases its claims, keeping their tokens.
+ * KEYS: nodes, claims. ARGV: node. Reply: how many claims were released.
+ */
+export const leaveScript = new RedisScript(`#!lua
+${CLAIM_LUA}
+redis.call('ZREM', KEYS[1], ARGV[1])
+local all = redis.call('HGETALL', KEYS[2])
+local released = 0
+for i = 1, #all, 2 do
+  local token, expires, owner = parse_claim(all[i + 1])
+  if owner == ARGV[1] then
+    redis.call('HSET', KEYS[2], all[i], token .. ':' .. expires .. ':')
+    released = released + 1
+  end
+end
+return released
 `);
