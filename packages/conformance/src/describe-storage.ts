@@ -21,6 +21,7 @@ import { describeReadAll } from './event-store/read-all.js';
 import { describeReadStream } from './event-store/read-stream.js';
 import { describeWait } from './event-store/wait.js';
 import { describeSnapshotBadInput } from './snapshot-store/bad-input.js';
+import { describePruneSnapshots } from './snapshot-store/prune.js';
 import { describeSaveSnapshot } from './snapshot-store/save-latest.js';
 import { describeLifecycle } from './storage/lifecycle.js';
 import type { ConformanceOptions, StorageFactory, SuiteSetup } from './support/setup.js';
@@ -43,6 +44,7 @@ function eventStoreSuites(setup: SuiteSetup): void {
 function snapshotStoreSuites(setup: SuiteSetup): void {
   describe('SnapshotStore', () => {
     describeSaveSnapshot(setup);
+    describePruneSnapshots(setup);
     describeSnapshotBadInput(setup);
   });
 }
@@ -117,7 +119,7 @@ export function describeEventStore(
   describe(name, () => eventStoreSuites(setup));
 }
 
-/** Runs the snapshot store suite alone: save, latest, replace, bad input. */
+/** Runs the snapshot store suite alone: save, latest, replace, prune, bad input. */
 export function describeSnapshotStore(
   name: string,
   factory: StorageFactory,

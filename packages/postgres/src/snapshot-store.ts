@@ -1,5 +1,11 @@
 import type { Limits, NewSnapshot, Snapshot, SnapshotStore, StreamId } from '@evented/core';
-import { assertStreamId, closedError, parseJson, prepareSnapshot } from '@evented/core/internal';
+import {
+  assertPositiveInteger,
+  assertStreamId,
+  closedError,
+  parseJson,
+  prepareSnapshot,
+} from '@evented/core/internal';
 import type { PostgresPool } from './connection.js';
 import { execute, quoteSchema, read, statement } from './connection.js';
 import { translatePostgresError } from './errors.js';
@@ -26,6 +32,15 @@ export class PostgresSnapshotStore implements SnapshotStore {
       latest: statement(
         `SELECT version, state, schema_version, round(date_part('epoch', recorded_at) * 1000)::int8
          FROM ${s}.snapshots WHERE domain = $1 AND aggregate_id = $2 ORDER BY version DESC LIMIT 1`,
+      ),
+      // Below the keep-th latest version; with fewer snapshots the subquery is NULL: none.
+      prune: statement(
+        `WITH removed AS (
+           DELETE FROM ${s}.snapshots WHERE domain = $1 AND aggregate_id = $2 AND version < (
+             SELECT version FROM ${s}.snapshots WHERE domain = $1 AND aggregate_id = $2
+             ORDER BY version DESC LIMIT 1 OFFSET $3::int8 - 1)
+           RETURNING 1)
+         SELECT count(*)::int8 FROM removed`,
       ),
     };
   }
@@ -68,5 +83,24 @@ export class PostgresSnapshotStore implements SnapshotStore {
       schemaVersion: Number(row[2]),
       recordedAt: new Date(Number(row[3])),
     };
+  }
+
+  async pruneSnapshots(stream: StreamId, keep: number): Promise<number> {
+    if (!this.#isOpen()) throw closedError('the PostgreSQL snapshot store');
+    assertStreamId(stream, this.#limits);
+    assertPositiveInteger('keep', keep);
+    try {
+      const [row] = await read(this.#pool, this.#sql.prune, [
+        stream.domain,
+        stream.aggregateId,
+        keep,
+      ]);
+      return Number(row?.[0] ?? 0);
+    } catch (error) {
+      throw translatePostgresError(
+        error,
+        `pruning the snapshots of ${stream.domain}/${stream.aggregateId}`,
+      );
+    }
   }
 }

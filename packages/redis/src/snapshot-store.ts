@@ -1,5 +1,11 @@
 import type { Limits, NewSnapshot, Snapshot, SnapshotStore, StreamId } from '@evented/core';
-import { assertStreamId, closedError, parseJson, prepareSnapshot } from '@evented/core/internal';
+import {
+  assertPositiveInteger,
+  assertStreamId,
+  closedError,
+  parseJson,
+  prepareSnapshot,
+} from '@evented/core/internal';
 import type { RedisConnection } from './connection.js';
 import { translateRedisError } from './errors.js';
 import type { RedisKeys } from './schema.js';
@@ -65,5 +71,13 @@ export class RedisSnapshotStore implements SnapshotStore {
       schemaVersion: Number(schemaVersion),
       recordedAt: new Date(Number(recordedAt)),
     };
+  }
+
+  /** Removes nothing: each stream keeps only its latest snapshot already. */
+  async pruneSnapshots(stream: StreamId, keep: number): Promise<number> {
+    if (!this.#isOpen()) throw closedError('the Redis snapshot store');
+    assertStreamId(stream, this.#limits);
+    assertPositiveInteger('keep', keep);
+    return 0;
   }
 }

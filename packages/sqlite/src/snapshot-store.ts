@@ -1,6 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import type { Limits, NewSnapshot, Snapshot, SnapshotStore, StreamId } from '@evented/core';
-import { assertStreamId, closedError, parseJson, prepareSnapshot } from '@evented/core/internal';
+import {
+  assertPositiveInteger,
+  assertStreamId,
+  closedError,
+  parseJson,
+  prepareSnapshot,
+} from '@evented/core/internal';
 import { translateSqliteError } from './errors.js';
 
 interface SnapshotRow {
@@ -29,6 +35,12 @@ export class SqliteSnapshotStore implements SnapshotStore {
       latest: db.prepare(
         `SELECT version, state, schema_version AS schemaVersion, recorded_at AS recordedAt FROM snapshots
          WHERE domain = ? AND aggregate_id = ? ORDER BY version DESC LIMIT 1`,
+      ),
+      // Below the keep-th latest version; with fewer snapshots the subquery is NULL: none.
+      prune: db.prepare(
+        `DELETE FROM snapshots WHERE domain = @domain AND aggregate_id = @aggregateId AND version < (
+           SELECT version FROM snapshots WHERE domain = @domain AND aggregate_id = @aggregateId
+           ORDER BY version DESC LIMIT 1 OFFSET @keep - 1)`,
       ),
     };
   }
@@ -63,5 +75,20 @@ export class SqliteSnapshotStore implements SnapshotStore {
       schemaVersion: row.schemaVersion,
       recordedAt: new Date(row.recordedAt),
     };
+  }
+
+  async pruneSnapshots(stream: StreamId, keep: number): Promise<number> {
+    if (!this.#isOpen()) throw closedError('the SQLite snapshot store');
+    assertStreamId(stream, this.#limits);
+    assertPositiveInteger('keep', keep);
+    try {
+      const { domain, aggregateId } = stream;
+      return this.#sql.prune.run({ domain, aggregateId, keep }).changes;
+    } catch (error) {
+      throw translateSqliteError(
+        error,
+        `pruning the snapshots of ${stream.domain}/${stream.aggregateId}`,
+      );
+    }
   }
 }

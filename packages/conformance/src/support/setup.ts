@@ -13,6 +13,11 @@ export interface ConformanceOptions {
   readonly propertyRuns?: number;
   /** A fast-check seed, to replay a reported failure. */
   readonly seed?: number;
+  /**
+   * Whether the snapshot store keeps older snapshots until pruned (default true), or only
+   * each stream's latest one, so that pruning has nothing to remove.
+   */
+  readonly keepsSnapshotHistory?: boolean;
 }
 
 /** The default number of runs of each property: enough to find ordering bugs, still fast. */
@@ -24,6 +29,7 @@ export interface SuiteSetup {
   readonly limits: Limits;
   readonly propertyRuns: number;
   readonly seed: number | undefined;
+  readonly keepsSnapshotHistory: boolean;
 }
 
 /** Resolves the options of a `describe*` call into the setup the topic suites share. */
@@ -36,6 +42,7 @@ export function resolveSetup(
     limits: resolveLimits(options.limits),
     propertyRuns: options.propertyRuns ?? DEFAULT_PROPERTY_RUNS,
     seed: options.seed,
+    keepsSnapshotHistory: options.keepsSnapshotHistory ?? true,
   };
 }
 

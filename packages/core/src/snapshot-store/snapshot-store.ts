@@ -28,4 +28,10 @@ export interface NewSnapshot {
 export interface SnapshotStore {
   saveSnapshot(snapshot: NewSnapshot): Promise<void>;
   latestSnapshot(stream: StreamId): Promise<Snapshot | undefined>;
+  /**
+   * Removes all but the `keep` latest snapshots of a stream (`keep` a positive integer) and
+   * resolves with how many it removed. A store that keeps only the latest snapshot has
+   * nothing to remove.
+   */
+  pruneSnapshots(stream: StreamId, keep: number): Promise<number>;
 }
