@@ -6,8 +6,7 @@ import { expectCode } from '../support/expect-code.js';
 import { badIds } from '../support/samples.js';
 import type { Sample } from '../support/samples.js';
 import type { SuiteSetup } from '../support/setup.js';
-import { useStorage } from '../support/setup.js';
-import { claimStoreOf, LONG_LEASE_MS } from './claim-store-of.js';
+import { LONG_LEASE_MS, useClaimStore } from './support.js';
 
 const badSegments: Sample<unknown>[] = [
   ['negative', -1],
@@ -62,7 +61,7 @@ const idCalls: [string, Call][] = [
 /** Invariant 6 for claims: bad arguments are refused before the store is touched. */
 export function describeClaimBadInput(setup: SuiteSetup): void {
   describe('invariant 6: bad claim arguments are refused and change nothing', () => {
-    const t = useStorage(setup);
+    const t = useClaimStore(setup);
 
     /** Runs `attempt` with each sample, expecting its code, then checks nothing was claimed. */
     async function refuseAll(
@@ -80,14 +79,12 @@ export function describeClaimBadInput(setup: SuiteSetup): void {
     }
 
     it.each(idCalls)('refuses bad ids as %s', async (_, call) => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await refuseAll(claims, badIds(setup.limits.maxIdBytes), (value) => call(claims, value));
     });
 
     it('refuses segments that are not integers from 0 to 65535', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const samples = badSegments.map(
         ([name, value]) => [name, [value, 'INVALID_ARGUMENT']] as const,
       );
@@ -100,8 +97,7 @@ export function describeClaimBadInput(setup: SuiteSetup): void {
     });
 
     it('refuses leases that are not whole milliseconds from 1 to a day', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const samples = badLeases.map(
         ([name, value]) => [name, [value, 'INVALID_ARGUMENT']] as const,
       );
@@ -114,8 +110,7 @@ export function describeClaimBadInput(setup: SuiteSetup): void {
     });
 
     it('refuses malformed fences in release, saveCheckpoint and saveCheckpointWith', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const samples = badFences.map(
         ([name, value]) => [name, [value, 'INVALID_ARGUMENT']] as const,
       );
@@ -135,8 +130,7 @@ export function describeClaimBadInput(setup: SuiteSetup): void {
     });
 
     it('refuses every call with CLOSED once the storage is closed', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await t.storage.close();
       await expectCode(claims.claim('balances', 0, 'node-a', LONG_LEASE_MS), 'CLOSED');
       await expectCode(claims.release(fence), 'CLOSED');

@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { hostileIds } from '../support/samples.js';
 import type { SuiteSetup } from '../support/setup.js';
-import { useStorage } from '../support/setup.js';
-import { claimStoreOf, LONG_LEASE_MS, outlive, SHORT_LEASE_MS } from './claim-store-of.js';
+import { LONG_LEASE_MS, outlive, SHORT_LEASE_MS, useClaimStore } from './support.js';
 
 /** Claiming, renewing, taking over and releasing segments, with fencing tokens. */
 export function describeClaim(setup: SuiteSetup): void {
   describe('claim and release: one owner per segment, tokens that only grow', () => {
-    const t = useStorage(setup);
+    const t = useClaimStore(setup);
 
     it('claims a free segment with token 1 and lists the claim', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const before = Date.now();
       const fence = await claims.claim('balances', 3, 'node-a', LONG_LEASE_MS);
       expect(fence).toEqual({ processor: 'balances', segment: 3, owner: 'node-a', token: 1 });
@@ -29,8 +27,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('renews its own claim: the token stays, the lease moves', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await claims.claim('balances', 0, 'node-a', 1_000);
       const [first] = await claims.claims('balances');
       expect(await claims.claim('balances', 0, 'node-a', LONG_LEASE_MS)).toMatchObject({
@@ -46,8 +43,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('refuses another node while the lease is live, and changes nothing', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await claims.claim('balances', 0, 'node-a', LONG_LEASE_MS);
       const before = await claims.claims('balances');
       expect(await claims.claim('balances', 0, 'node-b', LONG_LEASE_MS)).toBeUndefined();
@@ -56,8 +52,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('lets another node take over after the lease expired, with the next token', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const old = await claims.claim('balances', 0, 'node-a', SHORT_LEASE_MS);
       await outlive();
       expect(await claims.claim('balances', 0, 'node-b', LONG_LEASE_MS)).toEqual({
@@ -73,8 +68,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('renews its own expired claim with the same token when nobody took it', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await claims.claim('balances', 0, 'node-a', SHORT_LEASE_MS);
       await outlive();
       expect(await claims.claim('balances', 0, 'node-a', LONG_LEASE_MS)).toMatchObject({
@@ -84,8 +78,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('releases a claim: no longer listed, and the next claim, by anyone, gets the next token', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const first = await claims.claim('balances', 0, 'node-a', LONG_LEASE_MS);
       await claims.release(first!);
       expect(await claims.claims('balances')).toEqual([]);
@@ -101,8 +94,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('keeps segments and processors apart, from segment 0 to 65535', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await claims.claim('balances', 65_535, 'node-a', LONG_LEASE_MS);
       await claims.claim('balances', 0, 'node-b', LONG_LEASE_MS);
       await claims.claim('totals', 0, 'node-c', LONG_LEASE_MS);
@@ -125,8 +117,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('stores hostile but valid processor and node names verbatim', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const names = hostileIds(setup.limits.maxIdBytes).map(([, value]) => value);
       for (const name of names) {
         expect(await claims.claim(name, 0, name, LONG_LEASE_MS), name).toMatchObject({ token: 1 });
@@ -139,8 +130,7 @@ export function describeClaim(setup: SuiteSetup): void {
     });
 
     it('gives a segment to exactly one of many nodes claiming it at once', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       const race = (nodes: string, lease: number) =>
         Promise.all(
           Array.from({ length: 16 }, (_, i) => claims.claim('balances', 7, `${nodes}-${i}`, lease)),

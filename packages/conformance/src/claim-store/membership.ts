@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { SuiteSetup } from '../support/setup.js';
-import { useStorage } from '../support/setup.js';
-import { claimStoreOf, LONG_LEASE_MS, outlive, SHORT_LEASE_MS } from './claim-store-of.js';
+import { LONG_LEASE_MS, outlive, SHORT_LEASE_MS, useClaimStore } from './support.js';
 
 /** Node heartbeats, the live nodes they list, and leaving. */
 export function describeMembership(setup: SuiteSetup): void {
   describe('heartbeat and leave: which nodes share a processor', () => {
-    const t = useStorage(setup);
+    const t = useClaimStore(setup);
 
     it('lists the live nodes, sorted, this one included', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       expect(await claims.heartbeat('balances', 'node-c', LONG_LEASE_MS)).toEqual(['node-c']);
       expect(await claims.heartbeat('balances', 'node-a', LONG_LEASE_MS)).toEqual([
         'node-a',
@@ -31,8 +29,7 @@ export function describeMembership(setup: SuiteSetup): void {
     });
 
     it('drops a node whose heartbeat expired, and lists it again when it beats again', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await claims.heartbeat('balances', 'short', SHORT_LEASE_MS);
       expect(await claims.heartbeat('balances', 'long', LONG_LEASE_MS)).toEqual(['long', 'short']);
       await outlive();
@@ -44,8 +41,7 @@ export function describeMembership(setup: SuiteSetup): void {
     });
 
     it('leaving removes the heartbeat and releases the node’s claims on that processor only', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await claims.heartbeat('balances', 'node-a', LONG_LEASE_MS);
       await claims.claim('balances', 0, 'node-a', LONG_LEASE_MS);
       await claims.claim('balances', 1, 'node-a', LONG_LEASE_MS);
@@ -62,8 +58,7 @@ export function describeMembership(setup: SuiteSetup): void {
     });
 
     it('leaving twice, or leaving a processor never joined, is no error', async () => {
-      const claims = claimStoreOf(t);
-      if (!claims) return;
+      const claims = t.claimStore;
       await claims.heartbeat('balances', 'node-a', LONG_LEASE_MS);
       await claims.leave('balances', 'node-a');
       await claims.leave('balances', 'node-a');
