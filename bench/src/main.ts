@@ -64,14 +64,16 @@ function runInChild(request: ChildRequest): Promise<BenchRow> {
   });
 }
 
-// W1-W5 run on the stores, W6 on the gRPC servers: other pairs are left out.
+// W6 runs on the gRPC servers, the others on the stores (W8 and W9 on evented's): other pairs are left out.
 const pairs = chosenWorkloads.flatMap((workload) =>
   chosenTargets
     .filter((target) => runsOn(workload, targets[target]))
     .map((target) => ({ workload, target })),
 );
 if (pairs.length === 0) {
-  console.error('no target chosen runs the workloads chosen (W6 runs on evented-grpc-* only)');
+  console.error(
+    'no target chosen runs the workloads chosen (W6 runs on evented-grpc-* only, W8 and W9 on evented-sqlite, evented-postgres)',
+  );
   process.exit(2);
 }
 const cpu = cpus();

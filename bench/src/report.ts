@@ -10,11 +10,13 @@ const units: Record<BenchRow['workload'], string> = {
   W5: 'commands/s',
   W6: 'commands/s',
   W7: 'appends/s',
+  W8: 'events/s',
+  W9: 'commands/s',
 };
 
-/** The figure ratios compare: appends or commands per second for W1, W5, W6 and W7, events otherwise. */
+/** The figure ratios compare: appends or commands per second for W1, W5, W6, W7 and W9, events otherwise. */
 export const headline = (row: BenchRow): number | undefined =>
-  ['W1', 'W5', 'W6', 'W7'].includes(row.workload) ? row.opsPerSec : row.eventsPerSec;
+  ['W1', 'W5', 'W6', 'W7', 'W9'].includes(row.workload) ? row.opsPerSec : row.eventsPerSec;
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -50,6 +52,29 @@ function ratioToW5(row: BenchRow, rows: readonly BenchRow[]): string {
   const theirs = w5 && headline(w5);
   if (row.workload !== 'W6' || mine === undefined || !theirs) return '-';
   return `${(mine / theirs).toFixed(2)}x`;
+}
+
+/**
+ * W8 has no raw row: a projector is evented's. It is compared with W4 (reading the log) on
+ * the raw target of the same database, the limit of catching up there.
+ */
+const rawW4Row = (row: BenchRow, rows: readonly BenchRow[]): BenchRow | undefined =>
+  rows.find(
+    (r) =>
+      r.workload === 'W4' &&
+      !isSkipped(r) &&
+      targets[r.target].role === 'raw' &&
+      targets[r.target].database === targets[row.target].database,
+  );
+
+/** A W8 row's events/s over W4's of the raw target of the same database. */
+function ratioToRawW4(row: BenchRow, rows: readonly BenchRow[]): string {
+  const w4 = rawW4Row(row, rows);
+  const theirs = w4 && headline(w4);
+  if (row.workload !== 'W8' || isSkipped(row) || row.eventsPerSec === undefined || !theirs) {
+    return '-';
+  }
+  return `${(row.eventsPerSec / theirs).toFixed(2)}x`;
 }
 
 /** The issue's acceptance for W6: c16 at 60% or more of W5 evented-sqlite, p99 under 10 ms. */
@@ -109,12 +134,53 @@ export function storeAcceptance(rows: readonly BenchRow[]): string[] {
   return lines;
 }
 
+/**
+ * The performance acceptance of projections (issue 5): W8 at 50% or more of W4 on the raw
+ * target of the same database, W9's p99 under 50 ms on PostgreSQL.
+ */
+export const PROJECTION_ACCEPTANCE = {
+  w8: [
+    { target: 'evented-sqlite', over: 'raw-sqlite', min: 0.5 },
+    { target: 'evented-postgres', over: 'raw-postgres', min: 0.5 },
+  ],
+  w9: [{ target: 'evented-postgres', maxP99Ms: 50 }],
+} as const;
+
+/** One line per check of {@link PROJECTION_ACCEPTANCE} whose rows ran (not skipped). */
+export function projectionAcceptance(rows: readonly BenchRow[]): string[] {
+  const ran = (workload: string, target: string): BenchRow | undefined =>
+    rows.find((r) => r.workload === workload && r.target === target && !isSkipped(r));
+  const lines: string[] = [];
+  for (const { target, over, min } of PROJECTION_ACCEPTANCE.w8) {
+    const w8 = ran('W8', target)?.eventsPerSec;
+    const w4 = ran('W4', over)?.eventsPerSec;
+    if (w8 === undefined || !w4) continue;
+    const ratio = w8 / w4;
+    lines.push(
+      `W8 ${target} >= ${min.toFixed(2)}x W4 ${over}: ${ratio.toFixed(2)}x: ` +
+        (ratio >= min ? 'met' : 'NOT met'),
+    );
+  }
+  for (const { target, maxP99Ms } of PROJECTION_ACCEPTANCE.w9) {
+    const w9 = ran('W9', target);
+    if (w9?.p99Ms === undefined) continue;
+    const met = w9.p99Ms < maxP99Ms && w9.verified;
+    lines.push(
+      `W9 ${target} p99 < ${maxP99Ms} ms, verified: p99 ${w9.p99Ms} ms: ${met ? 'met' : 'NOT met'}`,
+    );
+  }
+  return lines;
+}
+
 /** The rows as a plain-text table, then each row's notes. */
 export function formatReport(rows: readonly BenchRow[]): string {
   // W6 rows get a column of their own: their ratio to W5 on evented's store in-process.
   const w6 = rows.some((row) => row.workload === 'W6');
+  // W8 rows get one too: their ratio to W4 on the raw target of the same database.
+  const w8 = rows.some((row) => row.workload === 'W8');
   const header = ['workload', 'target', 'figure', 'vs raw', 'vs peer'];
   if (w6) header.push('vs W5 evented');
+  if (w8) header.push('vs raw W4');
   header.push('verified', 'peak RSS');
   const body = rows.map((row) => [
     row.workload,
@@ -123,6 +189,7 @@ export function formatReport(rows: readonly BenchRow[]): string {
     ratio(row, rows, 'raw'),
     ratio(row, rows, 'peer'),
     ...(w6 ? [ratioToW5(row, rows)] : []),
+    ...(w8 ? [ratioToRawW4(row, rows)] : []),
     isSkipped(row) ? 'skipped' : String(row.verified),
     row.peakRssMb === undefined ? '-' : `${row.peakRssMb} MB`,
   ]);
@@ -137,6 +204,7 @@ export function formatReport(rows: readonly BenchRow[]): string {
     .map((row) => `  ${row.workload} ${row.target}: ${row.notes}`);
   const acceptance = w6Acceptance(rows);
   const stores = storeAcceptance(rows);
+  const projections = projectionAcceptance(rows);
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
@@ -144,6 +212,9 @@ export function formatReport(rows: readonly BenchRow[]): string {
     ...(acceptance ? ['', acceptance] : []),
     ...(stores.length > 0
       ? ['', 'store acceptance (issue 4):', ...stores.map((l) => `  ${l}`)]
+      : []),
+    ...(projections.length > 0
+      ? ['', 'projection acceptance (issue 5):', ...projections.map((l) => `  ${l}`)]
       : []),
     '',
     'notes:',

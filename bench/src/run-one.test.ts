@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from './report.js';
 import type { BenchRow } from './row.js';
-import { runOne } from './run-one.js';
+import { runOne, runsOn } from './run-one.js';
 import { scaledSizes } from './sizes.js';
 import { eventedGrpcC1 } from './targets/evented-grpc.js';
+import { eventedPostgres } from './targets/evented-postgres.js';
+import { eventedSqlite } from './targets/evented-sqlite.js';
+import { rawPostgres } from './targets/raw-postgres.js';
 import { rawSqlite } from './targets/raw-sqlite.js';
 import { postgresAdmin, redisClient } from './targets/servers.js';
 import { startService } from './targets/service-process.js';
@@ -50,6 +53,64 @@ describe('runOne', () => {
     expect(row.notes).toMatch(
       /\d+ appends and \d+ conflicts of 100 attempts \(4 writers, 5 streams\)/,
     );
+  });
+
+  /** W8 and W9 at sizes for a test: 600 events of 6 accounts in pages of 50; 60 commands at 200/s. */
+  const projectionSizes = {
+    ...scaledSizes(200),
+    w8Events: 600,
+    w8Accounts: 6,
+    w8PageSize: 50,
+    w9CommandsPerSecond: 200,
+    w9Seconds: 0.3,
+    w9Accounts: 7,
+  };
+
+  /**
+   * Runs `work` holding the shared lock the PostgreSQL tests take (packages/postgres,
+   * `useDatabaseLock`), so that no test holding transactions open on purpose, which stalls
+   * every reader of the cluster, runs beside it. Without a server, runs it as it is.
+   */
+  async function besideOtherTests<T>(work: () => Promise<T>): Promise<T> {
+    const client = await postgresAdmin().catch(() => undefined);
+    try {
+      await client?.query("SELECT pg_advisory_lock_shared(hashtext('evented.tests'), 0)");
+      return await work();
+    } finally {
+      await client?.end();
+    }
+  }
+
+  for (const target of [eventedSqlite, eventedPostgres]) {
+    it(`runs W8 and W9 on ${target.name}: the bank's batched projector, its read model verified`, async () => {
+      const [w8, w9] = await besideOtherTests(async () => [
+        await runOne('W8', target, projectionSizes),
+        await runOne('W9', target, projectionSizes),
+      ]);
+      // PostgreSQL may be down on a laptop; CI sets EVENTED_REQUIRE_SERVICES=1.
+      if (w8.notes?.startsWith('skipped:') && !process.env['EVENTED_REQUIRE_SERVICES']) return;
+
+      expect(w8).toMatchObject({ workload: 'W8', target: target.name, verified: true });
+      expect(w8.eventsPerSec).toBeGreaterThan(0);
+      expect(w8.notes).toContain('600 events of 6 accounts, appended round-robin 10 at a time');
+      expect(w8.notes).toContain('a page of 50 (processors.batchSize) touches 5 accounts');
+      expect(w9).toMatchObject({ workload: 'W9', target: target.name, verified: true });
+      expect(w9.p99Ms).toBeGreaterThanOrEqual(w9.p50Ms!);
+      expect(w9.p50Ms).toBeGreaterThan(0);
+      expect(w9.notes).toContain('60 commands offered at 200/s to 7 accounts, open loop');
+    });
+  }
+
+  it('runs W8 and W9 on evented targets only: raw ones are compared through W4', async () => {
+    expect(runsOn('W8', eventedSqlite)).toBe(true);
+    expect(runsOn('W8', rawSqlite)).toBe(false);
+    expect(runsOn('W9', rawPostgres)).toBe(false);
+    expect(runsOn('W4', rawPostgres)).toBe(true);
+    const row = await runOne('W8', rawSqlite, projectionSizes);
+    expect(row).toMatchObject({
+      verified: false,
+      notes: 'skipped: W8 does not run on raw targets',
+    });
   });
 
   it('gives a skipped row for a workload the target does not run', async () => {
@@ -118,6 +179,34 @@ describe('formatReport', () => {
     expect(formatReport([w5, c16(3000, 12)])).toContain('p99 12 ms: NOT met');
     expect(formatReport([w5, c16(2000, 4)])).toContain('0.50x, p99 4 ms: NOT met');
     expect(formatReport([w5])).not.toContain('vs W5');
+  });
+
+  it('compares W8 with W4 on the raw target of the same database, and checks the projection acceptance', () => {
+    const row = (workload: 'W4' | 'W8', target: BenchRow['target'], eventsPerSec: number) =>
+      ({ workload, target, eventsPerSec, verified: true }) satisfies BenchRow;
+    const w9: BenchRow = {
+      workload: 'W9',
+      target: 'evented-postgres',
+      opsPerSec: 1000,
+      p50Ms: 3,
+      p99Ms: 12,
+      verified: true,
+    };
+    const report = formatReport([
+      row('W4', 'raw-sqlite', 400_000),
+      row('W4', 'raw-postgres', 200_000),
+      row('W8', 'evented-sqlite', 240_000),
+      row('W8', 'evented-postgres', 80_000),
+      w9,
+    ]);
+
+    expect(report).toMatch(/W8\s+evented-sqlite\s+240,000 events\/s\s+-\s+-\s+0\.60x\s+true/);
+    expect(report).toMatch(/W9\s+evented-postgres\s+1,000 commands\/s\s+p50 3 ms, p99 12 ms/);
+    expect(report).toContain('W8 evented-sqlite >= 0.50x W4 raw-sqlite: 0.60x: met');
+    expect(report).toContain('W8 evented-postgres >= 0.50x W4 raw-postgres: 0.40x: NOT met');
+    expect(report).toContain('W9 evented-postgres p99 < 50 ms, verified: p99 12 ms: met');
+    expect(formatReport([{ ...w9, p99Ms: 60 }])).toContain('p99 60 ms: NOT met');
+    expect(formatReport([w5])).not.toContain('vs raw W4');
   });
 
   it('checks the PostgreSQL and Redis acceptance ratios and W7 verified, for the rows that ran', () => {

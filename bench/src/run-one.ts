@@ -18,11 +18,16 @@ const workloadNotes: Partial<Record<WorkloadId, string>> = {
   W4: 'log seeded untimed with appends of 100',
   W6: "W5's sizes and commands",
   W7: 'writers concurrent in one process',
+  W8: 'log seeded untimed',
+  W9: 'accounts opened untimed',
 };
 
-/** Whether `workload` runs on `target`: W1-W5 on stores, W6 on servers. */
-export const runsOn = (workload: WorkloadId, target: TargetInfo): boolean =>
-  workloads[workload].kind === target.kind;
+/** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 and W9 on evented's. */
+export function runsOn(workload: WorkloadId, target: TargetInfo): boolean {
+  const entry = workloads[workload];
+  if (entry.kind !== target.kind) return false;
+  return entry.kind === 'server' || !entry.roles || entry.roles.includes(target.role);
+}
 
 /**
  * Runs one workload against one target in a fresh temporary directory, removed afterwards.
@@ -35,7 +40,9 @@ export async function runOne(
   sizes: Sizes,
 ): Promise<BenchRow> {
   if (!runsOn(workload, info)) {
-    return skippedRow(workload, info.name, `${workload} does not run on ${info.kind} targets`);
+    const what =
+      workloads[workload].kind === info.kind ? `${info.role} targets` : `${info.kind} targets`;
+    return skippedRow(workload, info.name, `${workload} does not run on ${what}`);
   }
   const dir = await mkdtemp(join(tmpdir(), `evented-bench-${info.name}-`));
   try {

@@ -21,6 +21,15 @@ export interface Sizes {
   readonly w7Writers: number;
   readonly w7Streams: number;
   readonly w7AttemptsPerWriter: number;
+  /** W8: events in the log, accounts they belong to, events per append (round-robin), page size. */
+  readonly w8Events: number;
+  readonly w8Accounts: number;
+  readonly w8EventsPerAppend: number;
+  readonly w8PageSize: number;
+  /** W9: commands offered per second, for how many seconds, over how many accounts. */
+  readonly w9CommandsPerSecond: number;
+  readonly w9Seconds: number;
+  readonly w9Accounts: number;
 }
 
 /** The sizes BENCH.md defines. */
@@ -39,11 +48,19 @@ export const fullSizes: Sizes = {
   w7Writers: 4,
   w7Streams: 50,
   w7AttemptsPerWriter: 2_000,
+  w8Events: 100_000,
+  w8Accounts: 1_000,
+  w8EventsPerAppend: 10,
+  w8PageSize: 1_000,
+  w9CommandsPerSecond: 1_000,
+  w9Seconds: 10,
+  w9Accounts: 1_000,
 };
 
 /**
  * The sizes with the amount of work divided by `divisor` (`--quick` uses 10): fewer
- * streams, appends, reads, events, accounts and W7's attempts; batch, page and stream shapes unchanged.
+ * streams, appends, reads, events, accounts and W7's attempts, and a shorter W9 at the same
+ * rate; batch, page and stream shapes unchanged.
  */
 export function scaledSizes(divisor: number, base: Sizes = fullSizes): Sizes {
   const scale = (n: number): number => Math.max(1, Math.round(n / divisor));
@@ -56,5 +73,10 @@ export function scaledSizes(divisor: number, base: Sizes = fullSizes): Sizes {
     w5Accounts: scale(base.w5Accounts),
     w6WarmUpAccounts: scale(base.w6WarmUpAccounts),
     w7AttemptsPerWriter: scale(base.w7AttemptsPerWriter),
+    w8Events: scale(base.w8Events),
+    w8Accounts: scale(base.w8Accounts),
+    // W9 keeps its rate and runs for less time, over fewer accounts.
+    w9Seconds: base.w9Seconds / divisor,
+    w9Accounts: scale(base.w9Accounts),
   };
 }

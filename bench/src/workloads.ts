@@ -1,5 +1,6 @@
 import type { AccountEvent } from '@evented/example-bank';
 import { expectedBalance, foldAccount, nthCommand } from './bank.js';
+import { w8, w9 } from './projection-workloads.js';
 import type { Measurement } from './row.js';
 import type { Sizes } from './sizes.js';
 import { latencies, now, perSecond } from './stats.js';
@@ -10,6 +11,7 @@ import type {
   ReadBackEvent,
   StreamRef,
   Target,
+  TargetRole,
   WorkloadId,
 } from './targets/target.js';
 
@@ -296,7 +298,9 @@ const w7: Workload = async (target, { w7Writers, w7Streams, w7AttemptsPerWriter 
 interface StoreWorkloadEntry {
   readonly kind: 'store';
   readonly run: Workload;
-  readonly needs?: 'readAll' | 'handleCommand';
+  readonly needs?: 'readAll' | 'handleCommand' | 'openBank';
+  /** The roles of the targets it runs on; default all. */
+  readonly roles?: readonly TargetRole[];
 }
 
 /** A workload on a server reached over gRPC. */
@@ -314,4 +318,7 @@ export const workloads: Readonly<Record<WorkloadId, StoreWorkloadEntry | ServerW
   W5: { kind: 'store', run: w5, needs: 'handleCommand' },
   W6: { kind: 'server', run: w6 },
   W7: { kind: 'store', run: w7 },
+  // The projector is evented's: W8 is compared with W4 of the raw target, not with a raw W8.
+  W8: { kind: 'store', run: w8, needs: 'openBank', roles: ['evented'] },
+  W9: { kind: 'store', run: w9, needs: 'openBank', roles: ['evented'] },
 };

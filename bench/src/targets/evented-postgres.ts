@@ -1,6 +1,7 @@
 import { Evented, EventedConfig } from '@evented/core';
-import { account } from '@evented/example-bank';
+import { account, postgresBalances } from '@evented/example-bank';
 import { openPostgresStorage } from '@evented/postgres';
+import { openEventedBank } from './evented-bank.js';
 import { dropSchema, postgresAdmin, postgresUrl, uniqueName } from './servers.js';
 import type { StoreTargetInfo } from './target.js';
 
@@ -8,7 +9,8 @@ import type { StoreTargetInfo } from './target.js';
  * evented's PostgreSQL store in a fresh schema, dropped afterwards, through the `EventStore`
  * port (`openPostgresStorage(url, { schema })`, default options: a pool of 10); W5
  * dispatches through `Evented.builder(EventedConfig.postgres(url, { schema }))` with the
- * bank example's `account` decider alone, as on SQLite.
+ * bank example's `account` decider alone, as on SQLite. W8 and W9 run the example's
+ * `postgresBalances` projector with the decider on the storage's own pool.
  */
 export const eventedPostgres: StoreTargetInfo = {
   name: 'evented-postgres',
@@ -23,6 +25,7 @@ export const eventedPostgres: StoreTargetInfo = {
     const app = await Evented.builder(EventedConfig.postgres(postgresUrl, { schema }))
       .withBusinessLogic('account', account)
       .build();
+    let bank: Awaited<ReturnType<typeof openEventedBank>> | undefined;
     return {
       async appendToStream(stream, batch, expectedVersion) {
         const result = await events.appendToStream(stream, batch, { expectedVersion });
@@ -34,7 +37,12 @@ export const eventedPostgres: StoreTargetInfo = {
         await app.dispatch(command);
       },
       notes: 'openPostgresStorage defaults (a pool of 10)',
+      async openBank(batchSize) {
+        bank = await openEventedBank(storage, postgresBalances(), batchSize);
+        return bank;
+      },
       async close() {
+        await bank?.close();
         await app.close();
         await storage.close();
         await dropSchema(schema);

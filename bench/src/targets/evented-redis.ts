@@ -33,6 +33,9 @@ export const eventedRedis: StoreTargetInfo = {
       async handleCommand(command) {
         await app.dispatch(command);
       },
+      missing: {
+        openBank: "the bank example's balances read model is SQL; no projector keeps it in Redis",
+      },
       notes: `openRedisStorage defaults; ${durability}`,
       async close() {
         await app.close();

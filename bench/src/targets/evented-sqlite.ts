@@ -1,12 +1,14 @@
 import { Evented } from '@evented/core';
-import { account } from '@evented/example-bank';
+import { account, balancesProjector } from '@evented/example-bank';
 import { openSqliteStorage } from '@evented/sqlite';
+import { openEventedBank } from './evented-bank.js';
 import type { StoreTargetInfo } from './target.js';
 
 /**
  * evented's SQLite store on a file with its default durability (WAL, `synchronous=FULL`),
  * through the `EventStore` port; W5 dispatches through the facade with the bank example's
- * `account` decider alone (its projector and saga would add background work to W5).
+ * `account` decider alone (its projector and saga would add background work to W5). W8 and
+ * W9 add the example's batched `balancesProjector` on the same connection.
  */
 export const eventedSqlite: StoreTargetInfo = {
   name: 'evented-sqlite',
@@ -20,6 +22,7 @@ export const eventedSqlite: StoreTargetInfo = {
     const app = await Evented.builder({ storage: async () => storage })
       .withBusinessLogic('account', account)
       .build();
+    let bank: Awaited<ReturnType<typeof openEventedBank>> | undefined;
     return {
       async appendToStream(stream, batch, expectedVersion) {
         const result = await events.appendToStream(stream, batch, { expectedVersion });
@@ -30,7 +33,15 @@ export const eventedSqlite: StoreTargetInfo = {
       async handleCommand(command) {
         await app.dispatch(command);
       },
-      close: () => app.close(),
+      async openBank(batchSize) {
+        bank = await openEventedBank(storage, balancesProjector(), batchSize);
+        return bank;
+      },
+      async close() {
+        // Both applications share the storage; the first close closes it.
+        await bank?.close();
+        await app.close();
+      },
     };
   },
 };

@@ -1,7 +1,7 @@
 import type { BankCommand } from '../bank.js';
 
-/** The workloads a run can measure; W8 to W10 are not implemented yet. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7';
+/** The workloads a run can measure; W10 is not implemented yet. */
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7' | 'W8' | 'W9';
 
 /** The targets this package can open. */
 export type TargetName =
@@ -17,14 +17,17 @@ export type TargetName =
   | 'evented-grpc-c16'
   | 'evented-grpc-remote-c16';
 
+/** Whether a target is the raw limit, evented, or the peer. */
+export type TargetRole = 'raw' | 'evented' | 'peer';
+
 /** What a target is to the report: the database it runs on and whether it is the raw limit or the peer. */
 interface TargetInfoBase {
   readonly name: TargetName;
   readonly database: 'sqlite' | 'postgres' | 'redis';
-  readonly role: 'raw' | 'evented' | 'peer';
+  readonly role: TargetRole;
 }
 
-/** A store opened in the bench's own process: W1 to W5. */
+/** A store opened in the bench's own process: W1 to W5, W7, and W8 and W9 on evented's stores. */
 export interface StoreTargetInfo extends TargetInfoBase {
   readonly kind: 'store';
   /**
@@ -107,8 +110,14 @@ export interface Target {
   readAll?(after: bigint, limit: number): Promise<LogPage>;
   /** Handles one command of the bank example: load the account's stream, decide, append. */
   handleCommand?(command: BankCommand): Promise<void>;
+  /**
+   * Starts the bank example on this store with its batched SQL balances projector, the read
+   * model in the same database, in pages of `batchSize` (default: evented's); the projector
+   * starts catching up on the log at once. Closed with the target. W8 and W9.
+   */
+  openBank?(batchSize?: number): Promise<BankApp>;
   /** Why an optional member is absent, by member name. */
-  readonly missing?: Partial<Record<'readAll' | 'handleCommand', string>>;
+  readonly missing?: Partial<Record<'readAll' | 'handleCommand' | 'openBank', string>>;
   /** Facts about how the target ran, added to every row's notes. */
   readonly notes?: string;
   close(): Promise<void>;
@@ -124,4 +133,22 @@ export interface CommandServer {
   readonly notes?: string;
   /** Closes the client, stops the server's processes and waits for them to exit. */
   close(): Promise<void>;
+}
+
+/** When a command's events were appended and when the balances projector committed them (`now()`, ms). */
+export interface ProjectedCommand {
+  /** The store acknowledged the append: the facade publishes the events right after it. */
+  readonly appendedAt: number;
+  /** The projector's transaction holding the command's last event committed. */
+  readonly projectedAt: number;
+}
+
+/** The bank example running on a target's store, with its balances projector following the log. */
+export interface BankApp {
+  /** Resolves once the projector has committed everything in the log as it is now. */
+  caughtUp(): Promise<void>;
+  /** Dispatches a command; resolves once the projector has committed its events. */
+  dispatchAndProject(command: BankCommand): Promise<ProjectedCommand>;
+  /** The read model: balance by account id. */
+  balances(): Promise<ReadonlyMap<string, number>>;
 }
