@@ -31,6 +31,7 @@ STATUS_BY_CODE: Mapping[str, grpc.StatusCode] = {
     'PROCESSOR_FAILED': grpc.StatusCode.INTERNAL,
     'UNAVAILABLE': grpc.StatusCode.UNAVAILABLE,
     'FENCED': grpc.StatusCode.FAILED_PRECONDITION,
+    'UPCAST_FAILED': grpc.StatusCode.INTERNAL,
     'CLOSED': grpc.StatusCode.UNAVAILABLE,
     'UNAUTHENTICATED': grpc.StatusCode.UNAUTHENTICATED,
     'CONFIGURATION': grpc.StatusCode.INTERNAL,

@@ -25,6 +25,16 @@ export type {
 
 export type { SnapshotStore, Snapshot, NewSnapshot } from './snapshot-store/snapshot-store.js';
 
+export type { Upcaster, UpcastInput, UpcastOutput } from './upcasting/upcaster.js';
+export { UpcasterRegistry } from './upcasting/upcaster-registry.js';
+export { UpcastingEventStore, upcastingEventStore } from './upcasting/upcasting-event-store.js';
+export { checkUpcasters, defaultUpcasterCheckOptions } from './upcasting/check-upcasters.js';
+export type {
+  UpcasterCheckOptions,
+  UpcasterCheckProgress,
+  UpcasterCheckReport,
+} from './upcasting/check-upcasters.js';
+
 export type { CheckpointStore } from './checkpoint-store/checkpoint-store.js';
 export type { ClaimStore, Fence, SegmentClaim } from './claim-store/claim-store.js';
 export type {

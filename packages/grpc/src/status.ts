@@ -19,6 +19,7 @@ export const statusOfCode: Readonly<Record<EventedErrorCode, { grpc: status; htt
   TIMEOUT: { grpc: status.DEADLINE_EXCEEDED, http: 504 },
   PROCESSOR_FAILED: { grpc: status.INTERNAL, http: 500 },
   FENCED: { grpc: status.FAILED_PRECONDITION, http: 409 },
+  UPCAST_FAILED: { grpc: status.INTERNAL, http: 500 },
   UNAVAILABLE: { grpc: status.UNAVAILABLE, http: 503 },
   CLOSED: { grpc: status.UNAVAILABLE, http: 503 },
   UNAUTHENTICATED: { grpc: status.UNAUTHENTICATED, http: 401 },

@@ -25,6 +25,8 @@ export type EventedErrorCode =
   | 'UNAVAILABLE'
   /** A processor's write was refused: another node has taken over its segment. */
   | 'FENCED'
+  /** A stored event cannot be read at its type's current schema version: no upcaster continues its chain, or one threw. */
+  | 'UPCAST_FAILED'
   /** The component was closed. */
   | 'CLOSED'
   /** The caller did not prove who it is (a missing or wrong token). */

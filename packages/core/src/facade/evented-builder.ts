@@ -5,6 +5,7 @@ import type { Decider } from '../command-handling/decider.js';
 import { EventedError } from '../errors/evented-error.js';
 import type { Projector } from '../processors/projector.js';
 import type { Saga } from '../processors/saga.js';
+import type { Upcaster } from '../upcasting/upcaster.js';
 import { assertPositiveInteger, assertValidId } from '../validation/ids.js';
 import type { Evented } from './evented.js';
 import type { EventedConfig } from './evented-config.js';
@@ -51,6 +52,25 @@ export class EventedBuilder {
     this.#config = {
       ...this.#config,
       domains: { ...this.#config.domains, [domain]: registration },
+    };
+    return this;
+  }
+
+  /**
+   * Adds upcasters of stored events, applied on every read; see `Upcaster`.
+   *
+   * ```ts
+   * Evented.builder(config).withUpcasters({
+   *   type: 'Deposited',
+   *   fromVersion: 1,
+   *   upcast: ({ data }) => ({ data: { ...(data as object), currency: 'EUR' } }),
+   * });
+   * ```
+   */
+  withUpcasters(...upcasters: Upcaster[]): this {
+    this.#config = {
+      ...this.#config,
+      upcasters: [...(this.#config.upcasters ?? []), ...upcasters],
     };
     return this;
   }

@@ -8,6 +8,7 @@ import type { ProcessorOptions } from '../processors/processor.js';
 import type { Projector } from '../processors/projector.js';
 import type { Saga } from '../processors/saga.js';
 import type { StorageConfig } from '../storage/storage-config.js';
+import type { Upcaster } from '../upcasting/upcaster.js';
 import type { Limits } from '../validation/limits.js';
 
 /**
@@ -21,6 +22,11 @@ export interface EventedConfig {
   readonly projectors?: readonly Projector[];
   readonly sagas?: readonly Saga[];
   readonly commandRetry?: CommandRetryOptions;
+  /**
+   * Upcasters of stored events: every read (commands, processors, gRPC, the CLI) sees
+   * events at their type's current schema version, and new events are stamped with it.
+   */
+  readonly upcasters?: readonly Upcaster[];
   readonly processors?: ProcessorOptions;
   /**
    * This process's id among the nodes sharing processors through the store's segment

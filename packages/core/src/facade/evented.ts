@@ -23,6 +23,11 @@ import { SagaCoordinator } from '../processors/saga-coordinator.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { assertPositiveInteger, assertValidId } from '../validation/ids.js';
+import { checkUpcasters } from '../upcasting/check-upcasters.js';
+import type { UpcasterCheckOptions, UpcasterCheckReport } from '../upcasting/check-upcasters.js';
+import { UpcasterRegistry } from '../upcasting/upcaster-registry.js';
+import { UpcastingEventStore } from '../upcasting/upcasting-event-store.js';
+import { upcastingStorage } from '../upcasting/upcasting-storage.js';
 import { resolveLimits } from '../validation/limits.js';
 import type { Limits } from '../validation/limits.js';
 import { EventedBuilder } from './evented-builder.js';
@@ -106,7 +111,14 @@ export class Evented {
   /** @internal Opens the stores, prepares the projectors and starts every processor. */
   static async open(config: EventedConfig): Promise<Evented> {
     const logger = config.logger ?? consoleLogger;
-    const storage = await openStorage(config.storage, resolveLimits(config.limits));
+    const upcasters = new UpcasterRegistry(config.upcasters ?? []);
+    const stored = await openStorage(config.storage, resolveLimits(config.limits));
+    // With upcasters, every reader of `storage.eventStore` (commands, processors, the gRPC
+    // server) sees upcast events; the stored ones stay as they are.
+    const storage =
+      upcasters.size === 0
+        ? stored
+        : upcastingStorage(stored, new UpcastingEventStore(stored.eventStore, upcasters));
     try {
       const evented = new Evented(storage, config, logger);
       for (const projector of config.projectors ?? []) await projector.start?.(storage);
@@ -169,6 +181,25 @@ export class Evented {
   /** The status of every processor: state, checkpoint, and the event it failed at, if any. */
   processors(): ProcessorStatus[] {
     return [...this.#projectors.status(), ...this.#sagas.status()];
+  }
+
+  /**
+   * Walks the whole log as stored and reports each event this application's upcasters
+   * cannot bring to its type's current schema version, with progress after each page and
+   * a last `done` report; see {@link checkUpcasters}. Changes nothing.
+   *
+   * ```ts
+   * for await (const report of evented.checkUpcasters()) {
+   *   if (report.kind === 'failure') console.log(report.error.message);
+   * }
+   * ```
+   */
+  checkUpcasters(options: UpcasterCheckOptions = {}): AsyncGenerator<UpcasterCheckReport> {
+    const events = this.storage.eventStore;
+    if (events instanceof UpcastingEventStore) {
+      return checkUpcasters(events.stored, events.registry, options);
+    }
+    return checkUpcasters(events, new UpcasterRegistry([]), options);
   }
 
   /** Restarts a processor that stopped in the `error` state, from its checkpoint. */
