@@ -139,12 +139,17 @@ export class SqliteClaimStore implements ClaimStore {
   async claims(processor: string): Promise<SegmentClaim[]> {
     this.#assertOpen();
     assertValidId('processor', processor, this.#limits.maxIdBytes);
-    const rows = this.#sql.claims.all(processor) as {
-      segment: number;
-      owner: string;
-      token: number;
-      expiresAt: number;
-    }[];
+    let rows;
+    try {
+      rows = this.#sql.claims.all(processor) as {
+        segment: number;
+        owner: string;
+        token: number;
+        expiresAt: number;
+      }[];
+    } catch (error) {
+      throw translateSqliteError(error, `reading the claims of ${processor}`);
+    }
     return rows.map((row) => ({
       processor,
       segment: row.segment,
