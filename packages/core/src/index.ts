@@ -25,6 +25,14 @@ export type {
 
 export type { SnapshotStore, Snapshot, NewSnapshot } from './snapshot-store/snapshot-store.js';
 
+export { defaultSnapshotPolicy } from './snapshotting/snapshot-policy.js';
+export type { SnapshotPolicy } from './snapshotting/snapshot-policy.js';
+export { SnapshotWorker, defaultSnapshotWorkerOptions } from './snapshotting/snapshot-worker.js';
+export type {
+  SnapshotWorkerOptions,
+  SnapshotWorkerStatus,
+} from './snapshotting/snapshot-worker.js';
+
 export type { Upcaster, UpcastInput, UpcastOutput } from './upcasting/upcaster.js';
 export { UpcasterRegistry } from './upcasting/upcaster-registry.js';
 export { UpcastingEventStore, upcastingEventStore } from './upcasting/upcasting-event-store.js';

@@ -5,7 +5,14 @@ import { concurrencyConflict } from '../errors/errors.js';
 import type { AppendResult, EventStore } from '../event-store/event-store.js';
 import type { StreamId } from '../event-store/types.js';
 import type { Logger } from '../observability/logger.js';
-import type { SnapshotStore } from '../snapshot-store/snapshot-store.js';
+import type { Snapshot, SnapshotStore } from '../snapshot-store/snapshot-store.js';
+import type { SnapshotPolicy } from '../snapshotting/snapshot-policy.js';
+import { defaultSnapshotPolicy, snapshotDue } from '../snapshotting/snapshot-policy.js';
+import { SnapshotWorker } from '../snapshotting/snapshot-worker.js';
+import type {
+  SnapshotWorkerOptions,
+  SnapshotWorkerStatus,
+} from '../snapshotting/snapshot-worker.js';
 import type { Limits } from '../validation/limits.js';
 import type { AggregateHistory, BusinessLogic, Decision } from './business-logic.js';
 import type { Command, CommandResult } from './command.js';
@@ -14,7 +21,9 @@ import { unknownDomain, validateCommand } from './validate-command.js';
 /** One domain's business logic and its snapshot policy. */
 export interface DomainRegistration {
   readonly logic: BusinessLogic;
-  /** Save a snapshot each time the version crosses a multiple of this; off when absent. */
+  /** When to snapshot the domain's aggregates; off when absent (and no `snapshotEvery`). */
+  readonly snapshots?: SnapshotPolicy;
+  /** Short for `snapshots: { everyEvents: snapshotEvery }`; `snapshots` wins when both are set. */
   readonly snapshotEvery?: number;
 }
 
@@ -38,6 +47,8 @@ export interface CommandHandlerDependencies {
   readonly limits: Limits;
   readonly logger: Logger;
   readonly retry?: CommandRetryOptions;
+  /** The background worker that saves snapshots. */
+  readonly snapshotWorker?: SnapshotWorkerOptions;
 }
 
 /**
@@ -49,7 +60,7 @@ export class CommandHandler {
   readonly #deps: CommandHandlerDependencies;
   readonly #maxRetries: number;
   readonly #backoffMs: number;
-  readonly #pendingSnapshots = new Set<Promise<void>>();
+  readonly #snapshots: SnapshotWorker;
   /** The tail of each aggregate's queue of commands in this process. */
   readonly #queues = new Map<string, Promise<void>>();
 
@@ -57,6 +68,11 @@ export class CommandHandler {
     this.#deps = dependencies;
     this.#maxRetries = dependencies.retry?.maxRetries ?? defaultCommandRetryOptions.maxRetries;
     this.#backoffMs = dependencies.retry?.backoffMs ?? defaultCommandRetryOptions.backoffMs;
+    this.#snapshots = new SnapshotWorker(
+      dependencies.snapshotStore,
+      dependencies.logger,
+      dependencies.snapshotWorker,
+    );
   }
 
   /** Handles one command; see `Evented.dispatch`. */
@@ -110,9 +126,17 @@ export class CommandHandler {
     }
   }
 
-  /** Resolves when the snapshots being written have been saved (or have failed). */
+  /**
+   * Stops taking snapshots and resolves when those queued and being written have been
+   * saved (or have failed), or after the worker's `drainTimeoutMs`.
+   */
   async settle(): Promise<void> {
-    await Promise.all(this.#pendingSnapshots);
+    await this.#snapshots.close();
+  }
+
+  /** What the background snapshot worker has done: saved, failed, dropped, pruned. */
+  snapshotStatus(): SnapshotWorkerStatus {
+    return this.#snapshots.status();
   }
 
   async #attempt(command: Command, registration: DomainRegistration): Promise<CommandResult> {
@@ -126,7 +150,8 @@ export class CommandHandler {
         history.version,
       );
     }
-    const snapshotWanted = this.#snapshotDue(registration, history.events.length);
+    const policy = snapshotPolicyOf(registration);
+    const snapshotWanted = policy !== undefined && snapshotDue(policy, snapshotFacts(history, 1));
     const decision: Decision = await registration.logic.handle(command, history, {
       snapshotWanted,
     });
@@ -141,9 +166,18 @@ export class CommandHandler {
       await this.#deps.bus.publish(result.events);
       if (
         decision.snapshot &&
-        this.#snapshotDue(registration, history.events.length, result.events.length)
+        policy !== undefined &&
+        snapshotDue(policy, snapshotFacts(history, result.events.length))
       ) {
-        this.#saveSnapshot(stream, result.version, decision.snapshot);
+        this.#snapshots.offer(
+          {
+            ...stream,
+            version: result.version,
+            state: decision.snapshot.state,
+            schemaVersion: decision.snapshot.schemaVersion ?? 1,
+          },
+          policy.keep ?? defaultSnapshotPolicy.keep,
+        );
       }
     }
     return toCommandResult(result, command.commandId);
@@ -152,7 +186,7 @@ export class CommandHandler {
   async #load(stream: StreamId, registration: DomainRegistration): Promise<AggregateHistory> {
     const { eventStore, snapshotStore } = this.#deps;
     let snapshot =
-      registration.snapshotEvery === undefined
+      snapshotPolicyOf(registration) === undefined
         ? undefined
         : await snapshotStore.latestSnapshot(stream);
     if (snapshot && snapshot.schemaVersion !== (registration.logic.snapshotSchemaVersion ?? 1)) {
@@ -163,37 +197,6 @@ export class CommandHandler {
     });
     const version = events.at(-1)?.version ?? snapshot?.version ?? 0;
     return { snapshot, events, version };
-  }
-
-  /**
-   * The policy "a snapshot every N events": due once the events replayed on load plus the
-   * new ones reach N. Before deciding, ask for a snapshot if one more event would reach it.
-   */
-  #snapshotDue(registration: DomainRegistration, replayed: number, added = 1): boolean {
-    const every = registration.snapshotEvery;
-    return every !== undefined && replayed + added >= every;
-  }
-
-  #saveSnapshot(
-    stream: StreamId,
-    version: number,
-    snapshot: NonNullable<Decision['snapshot']>,
-  ): void {
-    const saving = this.#deps.snapshotStore
-      .saveSnapshot({
-        ...stream,
-        version,
-        state: snapshot.state,
-        schemaVersion: snapshot.schemaVersion ?? 1,
-      })
-      .catch((error: unknown) => {
-        this.#deps.logger.warn(
-          { err: error, ...stream, version },
-          'saving a snapshot failed; loading replays more events',
-        );
-      })
-      .finally(() => this.#pendingSnapshots.delete(saving));
-    this.#pendingSnapshots.add(saving);
   }
 
   async #previousResult(commandId: string | undefined): Promise<CommandResult | undefined> {
@@ -218,6 +221,27 @@ export class CommandHandler {
       duplicate: true,
     };
   }
+}
+
+/** A registration's snapshot policy: `snapshots`, or `snapshotEvery` as `everyEvents`. */
+function snapshotPolicyOf(registration: DomainRegistration): SnapshotPolicy | undefined {
+  if (registration.snapshots) return registration.snapshots;
+  if (registration.snapshotEvery === undefined) return undefined;
+  return { everyEvents: registration.snapshotEvery };
+}
+
+/**
+ * What the policy looks at after `added` new events: the events since the snapshot (all of
+ * them when there is none), and the snapshot's age, or the first event's without one.
+ * Before deciding, `added` is 1: ask for a snapshot if one more event would make it due.
+ */
+function snapshotFacts(history: AggregateHistory, added: number) {
+  const snapshot: Snapshot | undefined = history.snapshot;
+  return {
+    sinceSnapshot: history.events.length + added,
+    since: snapshot ? snapshot.recordedAt : history.events[0]?.recordedAt,
+    now: Date.now(),
+  };
 }
 
 function toCommandResult(result: AppendResult, commandId: string | undefined): CommandResult {

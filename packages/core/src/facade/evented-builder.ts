@@ -5,6 +5,8 @@ import type { Decider } from '../command-handling/decider.js';
 import { EventedError } from '../errors/evented-error.js';
 import type { Projector } from '../processors/projector.js';
 import type { Saga } from '../processors/saga.js';
+import { assertSnapshotPolicy } from '../snapshotting/snapshot-policy.js';
+import type { SnapshotPolicy } from '../snapshotting/snapshot-policy.js';
 import type { Upcaster } from '../upcasting/upcaster.js';
 import { assertPositiveInteger, assertValidId } from '../validation/ids.js';
 import type { Evented } from './evented.js';
@@ -16,7 +18,9 @@ type AnyDecider = Decider<any, any, any>;
 
 /** Options of one domain's registration. */
 export interface BusinessLogicOptions {
-  /** Save a snapshot once this many events were replayed since the last one. */
+  /** When to snapshot the domain's aggregates, in the background; see `SnapshotPolicy`. */
+  readonly snapshots?: SnapshotPolicy;
+  /** Short for `snapshots: { everyEvents: snapshotEvery }`. */
   readonly snapshotEvery?: number;
 }
 
@@ -45,9 +49,11 @@ export class EventedBuilder {
     }
     if (options.snapshotEvery !== undefined)
       assertPositiveInteger('snapshotEvery', options.snapshotEvery);
+    if (options.snapshots !== undefined) assertSnapshotPolicy(options.snapshots);
     const registration: DomainRegistration = {
       logic: isDecider(logic) ? fromDecider(logic) : logic,
       ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }),
+      ...(options.snapshots !== undefined && { snapshots: options.snapshots }),
     };
     this.#config = {
       ...this.#config,

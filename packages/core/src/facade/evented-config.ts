@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProcessorOptions } from '../processors/processor.js';
 import type { Projector } from '../processors/projector.js';
 import type { Saga } from '../processors/saga.js';
+import type { SnapshotWorkerOptions } from '../snapshotting/snapshot-worker.js';
 import type { StorageConfig } from '../storage/storage-config.js';
 import type { Upcaster } from '../upcasting/upcaster.js';
 import type { Limits } from '../validation/limits.js';
@@ -27,6 +28,8 @@ export interface EventedConfig {
    * events at their type's current schema version, and new events are stamped with it.
    */
   readonly upcasters?: readonly Upcaster[];
+  /** The background worker that saves the snapshots of each domain's `snapshots` policy. */
+  readonly snapshotWorker?: SnapshotWorkerOptions;
   readonly processors?: ProcessorOptions;
   /**
    * This process's id among the nodes sharing processors through the store's segment

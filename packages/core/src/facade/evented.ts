@@ -23,6 +23,7 @@ import { SagaCoordinator } from '../processors/saga-coordinator.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { assertPositiveInteger, assertValidId } from '../validation/ids.js';
+import type { SnapshotWorkerStatus } from '../snapshotting/snapshot-worker.js';
 import { checkUpcasters } from '../upcasting/check-upcasters.js';
 import type { UpcasterCheckOptions, UpcasterCheckReport } from '../upcasting/check-upcasters.js';
 import { UpcasterRegistry } from '../upcasting/upcaster-registry.js';
@@ -81,6 +82,7 @@ export class Evented {
       limits,
       logger,
       ...(config.commandRetry && { retry: config.commandRetry }),
+      ...(config.snapshotWorker && { snapshotWorker: config.snapshotWorker }),
     });
     const deps = {
       eventStore: storage.eventStore,
@@ -181,6 +183,11 @@ export class Evented {
   /** The status of every processor: state, checkpoint, and the event it failed at, if any. */
   processors(): ProcessorStatus[] {
     return [...this.#projectors.status(), ...this.#sagas.status()];
+  }
+
+  /** What the background snapshot worker has done: saved, failed, dropped (queue full), pruned. */
+  snapshotStatus(): SnapshotWorkerStatus {
+    return this.#handler.snapshotStatus();
   }
 
   /**
