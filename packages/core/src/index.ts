@@ -71,6 +71,27 @@ export { fromDecider } from './command-handling/decider.js';
 export type { Decider, Message } from './command-handling/decider.js';
 export { reject, isRejection, rejectCommand } from './command-handling/rejection.js';
 export type { Rejection } from './command-handling/rejection.js';
+
+export { aggregate, command, event } from './aggregates/decorators.js';
+export type {
+  AggregateOptions,
+  CommandOptions,
+  EventOptions,
+  CommandMethod,
+  EventMethod,
+  CommandOutcome,
+  DecidedEvent,
+} from './aggregates/decorators.js';
+export { fromAggregate } from './aggregates/from-aggregate.js';
+export type { AggregateLogic, LifecycleViolation } from './aggregates/from-aggregate.js';
+export type {
+  StandardSchemaV1,
+  StandardSchemaResult,
+  StandardSchemaIssue,
+  InferInput,
+  InferOutput,
+  SchemaIssue,
+} from './validation/standard-schema.js';
 export { CommandHandler, defaultCommandRetryOptions } from './command-handling/command-handler.js';
 export type {
   CommandHandlerDependencies,
