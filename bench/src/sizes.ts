@@ -51,7 +51,7 @@ export const fullSizes: Sizes = {
   w8Events: 100_000,
   w8Accounts: 1_000,
   w8EventsPerAppend: 10,
-  w8PageSize: 1_000,
+  w8PageSize: 5_000,
   w9CommandsPerSecond: 1_000,
   w9Seconds: 10,
   w9Accounts: 1_000,
