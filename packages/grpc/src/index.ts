@@ -5,6 +5,7 @@ export type {
   EventedClientOptions,
   RemoteProcessorStatus,
   SubscriptionMessage,
+  RemoteUpcasterCheckReport,
 } from './client/evented-client.js';
 export type { ChannelOptions, ClientTls } from './client/channel.js';
 export { remoteBusinessLogic } from './remote/remote-business-logic.js';

@@ -14,6 +14,8 @@ import type {
   StreamId,
 } from '@evented/core';
 import { START } from '@evented/core';
+import type { CheckUpcastersResponse } from '../gen/evented/v1/admin_pb.js';
+import { CheckUpcastersRequestSchema } from '../gen/evented/v1/admin_pb.js';
 import { toProtoCommand } from '../convert/commands.js';
 import { fromProtoEvent } from '../convert/events.js';
 import { PayloadCodec } from '../convert/payload-codec.js';
@@ -74,6 +76,30 @@ const STATES: Partial<Record<ProcessorState, CoreProcessorState>> = {
   [ProcessorState.ERROR]: 'error',
   [ProcessorState.STOPPED]: 'stopped',
 };
+
+/**
+ * What `checkUpcasters` yields: each event the server cannot upcast (as stored, with the
+ * error's message), progress after each page, and a last `done`.
+ */
+export type RemoteUpcasterCheckReport =
+  | {
+      readonly kind: 'failure';
+      readonly eventId: string;
+      readonly domain: string;
+      readonly aggregateId: string;
+      readonly version: number;
+      readonly position: Position;
+      readonly type: string;
+      readonly schemaVersion: number;
+      readonly message: string;
+    }
+  | {
+      readonly kind: 'progress' | 'done';
+      readonly checked: number;
+      readonly failed: number;
+      readonly position: Position;
+      readonly head: Position;
+    };
 
 /** What a subscription yields: events, and once a marker that what follows is live. */
 export type SubscriptionMessage =
@@ -203,6 +229,57 @@ export class EventedClient {
   /** Restarts a processor that stopped at an event it could not handle. */
   async restartProcessor(name: string): Promise<void> {
     await this.#admin.unary('restartProcessor', create(RestartProcessorRequestSchema, { name }));
+  }
+
+  /**
+   * Walks the server's whole log with the server's upcasters and yields each event that
+   * cannot be upcast, progress after each page, and a last `done`; see
+   * `Evented.checkUpcasters`. Stop early with `signal`.
+   */
+  async *checkUpcasters(
+    options: { after?: Position; pageSize?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<RemoteUpcasterCheckReport> {
+    const request = create(CheckUpcastersRequestSchema, {
+      after: options.after ?? START,
+      pageSize: options.pageSize ?? 0,
+    });
+    const stream = this.#admin.serverStream<CheckUpcastersResponse>('checkUpcasters', request);
+    const cancel = (): void => stream.cancel();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      for await (const response of stream as AsyncIterable<CheckUpcastersResponse>) {
+        const { message } = response;
+        if (message.case === 'failure') {
+          const failure = message.value;
+          yield {
+            kind: 'failure',
+            eventId: failure.eventId,
+            domain: failure.domain,
+            aggregateId: failure.aggregateId,
+            version: Number(failure.version),
+            position: failure.position,
+            type: failure.type,
+            schemaVersion: failure.schemaVersion,
+            message: failure.message,
+          };
+        } else if (message.case === 'progress' || message.case === 'done') {
+          const { checked, failed, position, head } = message.value;
+          yield {
+            kind: message.case,
+            checked: Number(checked),
+            failed: Number(failed),
+            position,
+            head,
+          };
+        }
+      }
+    } catch (error) {
+      if ((error as { code?: number }).code === 1 /* CANCELLED by us */) return;
+      throw fromServiceError(error);
+    } finally {
+      options.signal?.removeEventListener('abort', cancel);
+      stream.cancel();
+    }
   }
 
   close(): void {

@@ -15,6 +15,7 @@ import {
 import { serverDefinition } from '../service-definition.js';
 import { admin } from './admin.js';
 import { bindServer } from './bind-server.js';
+import { checkUpcastersCall } from './check-upcasters.js';
 import type { ServerTls } from './bind-server.js';
 import { bearerToken } from './call-handlers.js';
 import type { CallObserver } from './call-observer.js';
@@ -83,7 +84,10 @@ export async function startGrpcServer(
     serverDefinition(EventQueryService),
     eventQuery(evented.storage.eventStore, codec, authorize, shuttingDown.signal),
   );
-  server.addService(serverDefinition(AdminService), admin(evented, authorize));
+  server.addService(serverDefinition(AdminService), {
+    ...admin(evented, authorize),
+    checkUpcasters: checkUpcastersCall(evented, authorize, shuttingDown.signal),
+  });
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   addReflection(server, [
