@@ -1,13 +1,14 @@
 import type { EventedConfig } from '@evented/core';
-import { Evented } from '@evented/core';
+import { Evented, fromAggregate } from '@evented/core';
 import { account } from './account.js';
 import type { BalancesProjector } from './balances.js';
 import { balancesProjector } from './balances.js';
+import { Card } from './card.js';
 import { transfers } from './transfers.js';
 
 /** Options of {@link buildBank}. */
 export interface BankOptions {
-  /** Snapshot accounts once this many events were replayed since the last snapshot. */
+  /** Snapshot accounts and cards once this many events were replayed since the last snapshot. */
   readonly snapshotEvery?: number;
 }
 
@@ -17,15 +18,16 @@ export interface Bank {
   readonly balances: BalancesProjector;
 }
 
-/** The bank application: the account domain, the transfer saga and the balances projector. */
+/**
+ * The bank application: the account domain (a decider), the card domain (a decorated
+ * class), the transfer saga and the balances projector.
+ */
 export async function buildBank(config: EventedConfig, options: BankOptions = {}): Promise<Bank> {
   const balances = balancesProjector();
+  const snapshots = options.snapshotEvery ? { snapshotEvery: options.snapshotEvery } : {};
   const evented = await Evented.builder(config)
-    .withBusinessLogic(
-      'account',
-      account,
-      options.snapshotEvery ? { snapshotEvery: options.snapshotEvery } : {},
-    )
+    .withBusinessLogic('account', account, snapshots)
+    .withBusinessLogic('card', fromAggregate(Card), snapshots)
     .withProjector(balances)
     .withSaga(transfers)
     .build();

@@ -1,5 +1,14 @@
 export { account, balanceChange } from './account.js';
 export type { AccountCommand, AccountEvent, AccountState } from './account.js';
+export {
+  Card,
+  IssueCard,
+  ChangeDailyLimit,
+  AuthorizePayment,
+  FreezeCard,
+  CancelCard,
+} from './card.js';
+export type { CardEvent } from './card.js';
 export { transfers } from './transfers.js';
 export { balancesProjector, foldBalances } from './balances.js';
 export type { AccountChange, Balance, BalancesProjector } from './balances.js';

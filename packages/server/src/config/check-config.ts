@@ -3,8 +3,8 @@ import { isLoopback, parseHostPort } from './address.js';
 import type { ConfigIssue } from './config-issues.js';
 import type { ServerConfig } from './server-config.js';
 
-/** What the bank example brings: its domain and its processors' names. */
-const BANK = { domains: ['account'], processors: ['balances', 'transfers'] } as const;
+/** What the bank example brings: its domains and its processors' names. */
+const BANK = { domains: ['account', 'card'], processors: ['balances', 'transfers'] } as const;
 
 /**
  * The checks that span fields or look outside the config: loopback addresses unless

@@ -1,6 +1,6 @@
 import type { DomainRegistration, Logger, Projector, Saga } from '@evented/core';
-import { EventedConfig, EventedError, fromDecider } from '@evented/core';
-import { account, balancesProjector, transfers } from '@evented/example-bank';
+import { EventedConfig, EventedError, fromAggregate, fromDecider } from '@evented/core';
+import { account, balancesProjector, Card, transfers } from '@evented/example-bank';
 import type { RemoteServiceOptions } from '@evented/grpc';
 import { remoteBusinessLogic, remoteProjector, remoteSaga } from '@evented/grpc';
 import type { ServerConfig } from '../config/server-config.js';
@@ -70,6 +70,7 @@ export function applicationConfig(config: ServerConfig, logger: Logger): Applica
   );
   if (config.example === 'bank') {
     domains['account'] = { logic: fromDecider(account) };
+    domains['card'] = { logic: fromAggregate(Card) };
     // The balances read model lives in evented's own SQLite database.
     if (store.kind === 'memory' || store.kind === 'sqlite') projectors.push(balancesProjector());
     else
