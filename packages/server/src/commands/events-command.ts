@@ -3,6 +3,7 @@ import type { EventFilter, RecordedEvent } from '@evented/core';
 import { invalidArgument } from '@evented/core/internal';
 import type { EventedClient } from '@evented/grpc';
 import type { ClientFlags } from './client-options.js';
+import { checkUpcastersCommand } from './check-upcasters-command.js';
 import { withClient, withClientOptions } from './client-options.js';
 import { eventJson, eventLine, print } from './format-event.js';
 
@@ -19,9 +20,10 @@ const PAGE = 500;
 /**
  * `evented events [domain] [aggregateId]`: one stream, or the global log after a position
  * with filters; with `--follow`, the events there are and then live ones until Ctrl-C.
+ * `evented events check-upcasters` checks the whole log against the server's upcasters.
  */
 export function eventsCommand(): Command {
-  return withClientOptions(
+  const events = withClientOptions(
     new Command('events')
       .description('read a stream (domain and aggregateId) or the global log')
       .argument('[domain]', 'only this domain')
@@ -66,6 +68,7 @@ export function eventsCommand(): Command {
       });
     },
   );
+  return events.addCommand(checkUpcastersCommand());
 }
 
 /** Subscribes until Ctrl-C (or SIGTERM), or until `show` has had enough. */

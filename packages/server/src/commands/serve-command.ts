@@ -45,6 +45,7 @@ export function serveCommand(): Command {
         'park',
       ]),
     )
+    .option('--upcasters <module>', 'an ES module exporting the upcasters of stored events')
     .action(async (flags: ServeFlags) => {
       let config: ServerConfig;
       try {

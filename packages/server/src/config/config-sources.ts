@@ -31,6 +31,7 @@ export interface ServeFlags {
   readonly nodeId?: string;
   readonly segments?: string;
   readonly onPoison?: string;
+  readonly upcasters?: string;
 }
 
 /** The environment variables `evented serve` reads, by setting. */
@@ -110,6 +111,7 @@ export function configFromFlags(flags: ServeFlags): ConfigLayer {
   set('nodeId', flags.nodeId, '--node-id');
   set('processors.segments', integerOrText(flags.segments), '--segments');
   set('processors.onPoison', flags.onPoison, '--on-poison');
+  set('upcasters', flags.upcasters, '--upcasters');
   return { values, origins };
 }
 

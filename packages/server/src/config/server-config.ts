@@ -118,6 +118,11 @@ export const serverConfigSchema = z.strictObject({
       maxAttempts: z.int().min(1).max(1_000).optional(),
     })
     .default({}),
+  /**
+   * An ES module (a path) whose `upcasters` export, or default export, is an array of
+   * upcasters: every read the server makes sees events at their type's current version.
+   */
+  upcasters: path.optional(),
   /** The bank example in-process; default `bank` when no domains are configured. */
   example: z.enum(['bank', 'none']).optional(),
   logLevel: z

@@ -8,6 +8,7 @@ import type { HttpServer } from './http-server.js';
 import { startHttpServer } from './http-server.js';
 import { ServerMetrics } from './server-metrics.js';
 import { readServerTls } from './tls-files.js';
+import { loadUpcasters } from './upcaster-module.js';
 
 /** How long `close` lets gRPC calls in flight finish by default. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -46,7 +47,8 @@ export async function startEventedServer(
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    const evented = await createEvented(application.config);
+    const upcasters = await loadUpcasters(config.upcasters);
+    const evented = await createEvented({ ...application.config, ...(upcasters && { upcasters }) });
     cleanups.push(() => evented.close());
     const metrics = new ServerMetrics();
     cleanups.push(metrics.watch(evented));
