@@ -221,6 +221,41 @@ describeWithService('PostgreSQL claims shared by several processes', postgres, (
     expect(await balances(a)).toEqual({});
   });
 
+  it('ends a fenced projection stalled past its lease, so that the takeover goes through and none of it commits', async () => {
+    const a = await primary();
+    const b = await sibling(a);
+    const [first] = await appended(a, 1);
+    expect(await a.eventStore.headPosition()).toBe(first);
+    const old = await a.claimStore.claim('balances', 0, 'node-a', 1_000);
+    // node-a stops in the middle of its page, its transaction open (SIGSTOP, a long pause).
+    let resume!: () => void;
+    const stopped = new Promise<void>((resolve) => (resume = resolve));
+    cleanups.push(async () => resume());
+    const projecting = a.checkpointStore
+      .saveCheckpointWith('balances@0/2', first!, writeBalance(a, 'a-1', first!, stopped), old)
+      .then(
+        () => 'committed',
+        (error: unknown) => error,
+      );
+    await sleep(500);
+    const started = Date.now();
+    const current = await b.claimStore.claim('balances', 0, 'node-b', 60_000);
+    // Refused while node-a's lease lasts, then taken once the database ended its transaction.
+    const deadline = started + 3_000;
+    let taken = current;
+    while (!taken && Date.now() < deadline) {
+      await sleep(100);
+      taken = await b.claimStore.claim('balances', 0, 'node-b', 60_000);
+    }
+    expect(taken).toMatchObject({ owner: 'node-b', token: 2 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    resume();
+    const outcome = await projecting;
+    expect(isEventedError(outcome, 'UNAVAILABLE'), String(outcome)).toBe(true);
+    expect(await balances(a)).toEqual({});
+    expect(await b.checkpointStore.loadCheckpoint('balances@0/2')).toBeUndefined();
+  });
+
   it('never lets an old owner commit after a racing takeover: either it commits first and the new owner reads it, or it is FENCED', async () => {
     const a = await primary();
     const b = await sibling(a);

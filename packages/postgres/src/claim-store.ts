@@ -173,16 +173,32 @@ export class PostgresClaimStore implements ClaimStore {
 }
 
 /**
+ * The least a fenced transaction may sit idle before the database ends it, however little of
+ * its lease is left (or none: a claim that expired unclaimed still entitles its owner).
+ */
+const MIN_FENCED_IDLE_MS = 1_000;
+
+/**
  * The check that a fence is still its segment's claim, for the checkpoint store to run
  * first in its transaction. It takes a share lock on the claim's row, held until the
  * transaction ends: a takeover (an UPDATE of the row) waits for the checkpoint to commit,
  * and a check that waited for a takeover in progress reads the new owner and fails.
+ *
+ * The lock must not outlive the lease by much: a node stopped (SIGSTOP, a long pause) in
+ * the middle of a page would otherwise hold the takeover off for as long as it is stopped.
+ * So the transaction may sit idle at most the rest of the lease (at least a second): past
+ * that PostgreSQL ends its session (`idle_in_transaction_session_timeout`), the page rolls
+ * back and fails with `UNAVAILABLE`, and the takeover goes through.
  */
 export function fenceCheck(
   schema: string,
 ): (client: PostgresClient, fence: Fence) => Promise<void> {
   const select: Statement = statement(
-    `SELECT owner, token::text FROM ${quoteSchema(schema)}.segment_claims
+    `SELECT owner, token::text,
+       set_config('idle_in_transaction_session_timeout',
+         greatest(ceil(date_part('epoch', expires_at - ${NOW}) * 1000), ${MIN_FENCED_IDLE_MS})::int8::text,
+         true)
+     FROM ${quoteSchema(schema)}.segment_claims
      WHERE processor = $1 AND segment = $2 FOR SHARE`,
   );
   return async (client, fence) => {
