@@ -6,7 +6,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { Position, RecordedEvent } from '@evented/core';
 import { START } from '@evented/core';
 import { describeWithService } from '@evented/conformance';
-import { migratePostgres, openPostgresStorage } from '@evented/postgres';
+import { migratePostgres, openPostgresStorage, POSTGRES_SCHEMA_VERSION } from '@evented/postgres';
 import {
   adminPool,
   dropSchema,
@@ -101,7 +101,7 @@ describeWithService('PostgreSQL: a writer killed with SIGKILL', postgres, () => 
     expect(await migratePostgres(POSTGRES_URL, { schema })).toEqual({
       schema,
       fromVersion: 0,
-      toVersion: 1,
+      toVersion: POSTGRES_SCHEMA_VERSION,
     });
 
     const acks = new Map<number, Ack>();
