@@ -64,7 +64,7 @@ function runInChild(request: ChildRequest): Promise<BenchRow> {
   });
 }
 
-// W6 runs on the gRPC servers, the others on the stores (W8 and W9 on evented's): other pairs are left out.
+// W6 runs on the gRPC servers, the others on the stores (W8 to W10 on evented's): other pairs are left out.
 const pairs = chosenWorkloads.flatMap((workload) =>
   chosenTargets
     .filter((target) => runsOn(workload, targets[target]))
@@ -72,7 +72,7 @@ const pairs = chosenWorkloads.flatMap((workload) =>
 );
 if (pairs.length === 0) {
   console.error(
-    'no target chosen runs the workloads chosen (W6 runs on evented-grpc-* only, W8 and W9 on evented-sqlite, evented-postgres)',
+    'no target chosen runs the workloads chosen (W6 runs on evented-grpc-* only, W8 and W9 on evented-sqlite, evented-postgres, W10 on evented-*)',
   );
   process.exit(2);
 }

@@ -1,5 +1,6 @@
 import { isSkipped } from './row.js';
 import type { BenchRow } from './row.js';
+import { snapshotAcceptance } from './snapshot-acceptance.js';
 import { targets } from './targets/index.js';
 
 const units: Record<BenchRow['workload'], string> = {
@@ -12,11 +13,15 @@ const units: Record<BenchRow['workload'], string> = {
   W7: 'appends/s',
   W8: 'events/s',
   W9: 'commands/s',
+  W10: 'loads/s',
 };
 
-/** The figure ratios compare: appends or commands per second for W1, W5, W6, W7 and W9, events otherwise. */
+/**
+ * The figure ratios compare: appends, commands or loads per second for W1, W5, W6, W7, W9
+ * and W10, events otherwise.
+ */
 export const headline = (row: BenchRow): number | undefined =>
-  ['W1', 'W5', 'W6', 'W7', 'W9'].includes(row.workload) ? row.opsPerSec : row.eventsPerSec;
+  ['W1', 'W5', 'W6', 'W7', 'W9', 'W10'].includes(row.workload) ? row.opsPerSec : row.eventsPerSec;
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -205,6 +210,7 @@ export function formatReport(rows: readonly BenchRow[]): string {
   const acceptance = w6Acceptance(rows);
   const stores = storeAcceptance(rows);
   const projections = projectionAcceptance(rows);
+  const snapshots = snapshotAcceptance(rows);
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
@@ -215,6 +221,9 @@ export function formatReport(rows: readonly BenchRow[]): string {
       : []),
     ...(projections.length > 0
       ? ['', 'projection acceptance (issue 5):', ...projections.map((l) => `  ${l}`)]
+      : []),
+    ...(snapshots.length > 0
+      ? ['', 'snapshot acceptance (issue 6):', ...snapshots.map((l) => `  ${l}`)]
       : []),
     '',
     'notes:',

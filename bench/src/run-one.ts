@@ -20,9 +20,10 @@ const workloadNotes: Partial<Record<WorkloadId, string>> = {
   W7: 'writers concurrent in one process',
   W8: 'log seeded untimed',
   W9: 'accounts opened untimed',
+  W10: 'accounts seeded untimed',
 };
 
-/** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 and W9 on evented's. */
+/** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 to W10 on evented's. */
 export function runsOn(workload: WorkloadId, target: TargetInfo): boolean {
   const entry = workloads[workload];
   if (entry.kind !== target.kind) return false;

@@ -30,6 +30,14 @@ export interface Sizes {
   readonly w9CommandsPerSecond: number;
   readonly w9Seconds: number;
   readonly w9Accounts: number;
+  /**
+   * W10: events of the long account and of the short one, the snapshot policy's
+   * `everyEvents`, and timed loads of each.
+   */
+  readonly w10Events: number;
+  readonly w10BaselineEvents: number;
+  readonly w10SnapshotEvery: number;
+  readonly w10Loads: number;
 }
 
 /** The sizes BENCH.md defines. */
@@ -55,6 +63,10 @@ export const fullSizes: Sizes = {
   w9CommandsPerSecond: 1_000,
   w9Seconds: 10,
   w9Accounts: 1_000,
+  w10Events: 100_000,
+  w10BaselineEvents: 100,
+  w10SnapshotEvery: 100,
+  w10Loads: 200,
 };
 
 /**
@@ -78,5 +90,7 @@ export function scaledSizes(divisor: number, base: Sizes = fullSizes): Sizes {
     // W9 keeps its rate and runs for less time, over fewer accounts.
     w9Seconds: base.w9Seconds / divisor,
     w9Accounts: scale(base.w9Accounts),
+    // W10's long account is shorter; the short one, the policy and the loads stay.
+    w10Events: scale(base.w10Events),
   };
 }

@@ -2,13 +2,15 @@ import { Evented } from '@evented/core';
 import { account, balancesProjector } from '@evented/example-bank';
 import { openSqliteStorage } from '@evented/sqlite';
 import { openEventedBank } from './evented-bank.js';
+import { openSnapshottingBank } from './evented-snapshotting-bank.js';
 import type { StoreTargetInfo } from './target.js';
 
 /**
  * evented's SQLite store on a file with its default durability (WAL, `synchronous=FULL`),
  * through the `EventStore` port; W5 dispatches through the facade with the bank example's
  * `account` decider alone (its projector and saga would add background work to W5). W8 and
- * W9 add the example's batched `balancesProjector` on the same connection.
+ * W9 add the example's batched `balancesProjector` on the same connection; W10 the decider
+ * with automatic snapshots.
  */
 export const eventedSqlite: StoreTargetInfo = {
   name: 'evented-sqlite',
@@ -23,6 +25,7 @@ export const eventedSqlite: StoreTargetInfo = {
       .withBusinessLogic('account', account)
       .build();
     let bank: Awaited<ReturnType<typeof openEventedBank>> | undefined;
+    let snapshotting: Awaited<ReturnType<typeof openSnapshottingBank>> | undefined;
     return {
       async appendToStream(stream, batch, expectedVersion) {
         const result = await events.appendToStream(stream, batch, { expectedVersion });
@@ -37,8 +40,13 @@ export const eventedSqlite: StoreTargetInfo = {
         bank = await openEventedBank(storage, balancesProjector(), batchSize);
         return bank;
       },
+      async openSnapshotting(everyEvents) {
+        snapshotting = await openSnapshottingBank(storage, everyEvents);
+        return snapshotting;
+      },
       async close() {
-        // Both applications share the storage; the first close closes it.
+        // The applications share the storage; the first close closes it.
+        await snapshotting?.close();
         await bank?.close();
         await app.close();
       },
