@@ -20,6 +20,7 @@ export type {
   ReadAllPage,
   EventFilter,
   CommandRecord,
+  CountEventsOptions,
   WaitOptions,
 } from './event-store/event-store.js';
 
@@ -103,12 +104,19 @@ export type { EventBus, EventListener } from './bus/event-bus.js';
 export { InProcessEventBus } from './bus/in-process-event-bus.js';
 
 export type { Projector, ProjectionContext } from './processors/projector.js';
+export { projectorProcessorName } from './processors/projector.js';
 export type { Saga, SagaContext, SagaCommand } from './processors/saga.js';
 export type {
   ProcessorStatus,
   ProcessorState,
   ProcessorFailure,
+  ProcessorReport,
+  ProcessorLag,
+  ReplayProgress,
+  SegmentStatus,
+  SegmentReport,
 } from './processors/processor-status.js';
+export type { ResetResult, ResetTarget } from './processors/processor-reset.js';
 export { Processor, defaultProcessorOptions } from './processors/processor.js';
 export type {
   ProcessorOptions,

@@ -3,7 +3,9 @@ export type { GrpcServer, GrpcServerOptions, ServerTls } from './server/grpc-ser
 export { EventedClient } from './client/evented-client.js';
 export type {
   EventedClientOptions,
+  RemoteProcessorFailure,
   RemoteProcessorStatus,
+  RemoteSegmentStatus,
   SubscriptionMessage,
   RemoteUpcasterCheckReport,
 } from './client/evented-client.js';

@@ -2,6 +2,7 @@ import type {
   AppendOptions,
   AppendResult,
   CommandRecord,
+  CountEventsOptions,
   EventFilter,
   EventStore,
   Limits,
@@ -81,6 +82,12 @@ export class PostgresEventStore implements EventStore {
         `SELECT ${EVENT_COLUMNS} FROM ${s}.events
          WHERE (transaction_id, idx) > ($1::xid8, $2::integer) AND ${VISIBLE}
          ORDER BY transaction_id, idx LIMIT $3`,
+      ),
+      count: statement(
+        `SELECT count(*) FROM (SELECT 1 FROM ${s}.events
+           WHERE (transaction_id, idx) > ($1::xid8, $2::integer)
+             AND (transaction_id, idx) <= ($3::xid8, $4::integer) AND ${VISIBLE}
+           LIMIT $5) AS counted`,
       ),
       findCommand: statement(
         `SELECT domain, aggregate_id, from_version, to_version FROM ${s}.commands WHERE command_id = $1`,
@@ -264,6 +271,26 @@ export class PostgresEventStore implements EventStore {
       );
     } catch (error) {
       throw translatePostgresError(error, 'reading the head of the log');
+    }
+  }
+
+  async countEvents(after: Position, options: CountEventsOptions): Promise<number> {
+    this.#assertOpen();
+    const { upTo, limit } = options;
+    if (typeof after !== 'bigint' || after < 0n)
+      throw invalidArgument('after', 'must be a non-negative bigint');
+    if (typeof upTo !== 'bigint') throw invalidArgument('upTo', 'must be a bigint');
+    assertPositiveInteger('limit', limit);
+    if (upTo <= after) return 0;
+    try {
+      const [row] = await read(this.#pool, this.#sql.count, [
+        ...decodePosition(after),
+        ...decodePosition(upTo),
+        limit,
+      ]);
+      return Number(row![0]);
+    } catch (error) {
+      throw translatePostgresError(error, 'counting events of the global log');
     }
   }
 

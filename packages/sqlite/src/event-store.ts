@@ -3,6 +3,7 @@ import type {
   AppendOptions,
   AppendResult,
   CommandRecord,
+  CountEventsOptions,
   EventFilter,
   EventStore,
   Limits,
@@ -70,6 +71,11 @@ export class SqliteEventStore implements EventStore {
         )
         .pluck(),
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
+      count: db
+        .prepare(
+          'SELECT count(*) FROM (SELECT 1 FROM events WHERE position > ? AND position <= ? LIMIT ?)',
+        )
+        .pluck(),
       insert: db.prepare(
         `INSERT INTO events (id, domain, aggregate_id, version, type, data, metadata, schema_version,
            recorded_at, correlation_id, causation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -328,6 +334,18 @@ export class SqliteEventStore implements EventStore {
   async headPosition(): Promise<Position> {
     this.#assertOpen();
     return BigInt(this.#sql.head.get() as number);
+  }
+
+  async countEvents(after: Position, options: CountEventsOptions): Promise<number> {
+    this.#assertOpen();
+    const { upTo, limit } = options;
+    if (typeof after !== 'bigint' || after < 0n)
+      throw invalidArgument('after', 'must be a non-negative bigint');
+    if (typeof upTo !== 'bigint') throw invalidArgument('upTo', 'must be a bigint');
+    assertPositiveInteger('limit', limit);
+    if (upTo <= after) return 0;
+    const clamp = (position: Position) => (position > MAX_POSITION ? MAX_POSITION : position);
+    return this.#sql.count.get(clamp(after), clamp(upTo), limit) as number;
   }
 
   async findCommand(commandId: string): Promise<CommandRecord | undefined> {

@@ -17,7 +17,24 @@ interface SqliteProjectorBase {
   readonly schema?: string;
   /** Overrides the application's processor options; `batchSize` is the size of a page. */
   readonly processorOptions?: ProcessorOptions;
+  /**
+   * Clears the read model for a rebuild (`Evented.rebuildProjector`): SQL such as
+   * `DELETE FROM balances`, or a function of the database. It runs inside the transaction
+   * that moves the checkpoint back to the start, so a crash keeps both or neither.
+   */
+  readonly reset?: string | ((db: Database) => void);
+  /**
+   * The read model's version (default 1). Give a new version its own tables (say
+   * `balances_v2`): it runs as processor `name@v2` beside the old one, and once it has
+   * caught up it becomes the version {@link SqliteProjector.activeVersion} returns, which
+   * is what queries should read. The old version's tables can be dropped once no node
+   * runs it any more.
+   */
+  readonly version?: number;
 }
+
+/** The table that says which version of each versioned read model queries read. */
+const READ_MODEL_VERSIONS_TABLE = 'evented_read_model_versions';
 
 /**
  * Options of {@link sqliteProjector}: exactly one of `handle` (one event at a time) and
@@ -45,6 +62,12 @@ export type SqliteProjectorOptions = SqliteProjectorBase &
 export interface SqliteProjector extends Projector {
   /** The database of the read model, to query it; available once the application is built. */
   readonly database: Database;
+  /**
+   * The version of this projector's read model that queries should read: the newest one
+   * that caught up and was promoted, or undefined while none was (read the version you had).
+   * Read it and the tables in one synchronous function, so no promotion falls between.
+   */
+  activeVersion(): number | undefined;
 }
 
 /**
@@ -83,20 +106,25 @@ export interface SqliteProjector extends Projector {
  */
 export function sqliteProjector(options: SqliteProjectorOptions): SqliteProjector {
   const handleBatch = oneHandler(options);
+  const { reset, version } = options;
   let database: Database | undefined;
+  const opened = (): Database => {
+    if (!database) {
+      throw new EventedError(
+        'CLOSED',
+        `projector ${options.name} has not started: build the application first`,
+      );
+    }
+    return database;
+  };
   return {
     name: options.name,
     ...(options.filter && { filter: options.filter }),
     ...(options.processorOptions && { processorOptions: options.processorOptions }),
+    ...(version !== undefined && { version }),
     delivery: 'transactional',
     get database(): Database {
-      if (!database) {
-        throw new EventedError(
-          'CLOSED',
-          `projector ${options.name} has not started: build the application first`,
-        );
-      }
-      return database;
+      return opened();
     },
     start(storage: Storage): void {
       const db = (storage as { database?: Database }).database;
@@ -110,8 +138,42 @@ export function sqliteProjector(options: SqliteProjectorOptions): SqliteProjecto
         );
       }
       if (options.schema) db.exec(options.schema);
+      if (version !== undefined) {
+        db.exec(`CREATE TABLE IF NOT EXISTS ${READ_MODEL_VERSIONS_TABLE} (
+          projector TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
+      }
       database = db;
     },
+    activeVersion(): number | undefined {
+      const db = opened();
+      const table = db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .get(READ_MODEL_VERSIONS_TABLE);
+      if (!table) return undefined;
+      const row = db
+        .prepare(`SELECT version FROM ${READ_MODEL_VERSIONS_TABLE} WHERE projector = ?`)
+        .get(options.name) as { version: number } | undefined;
+      return row?.version;
+    },
+    ...(reset !== undefined && {
+      reset(_storage: Storage, transaction: unknown): void {
+        const db = transaction as Database;
+        if (typeof reset === 'string') db.exec(reset);
+        else reset(db);
+      },
+    }),
+    ...(version !== undefined && {
+      promote(): void {
+        // Never demotes: an older version that catches up after a newer one changes nothing.
+        opened()
+          .prepare(
+            `INSERT INTO ${READ_MODEL_VERSIONS_TABLE} (projector, version) VALUES (?, ?)
+             ON CONFLICT (projector) DO UPDATE SET version = excluded.version
+             WHERE excluded.version > ${READ_MODEL_VERSIONS_TABLE}.version`,
+          )
+          .run(options.name, version);
+      },
+    }),
     // What the handler returns is passed on: a promise (an async handler) must reach the
     // checkpoint store, which refuses it rather than commit before the work is done.
     handle(event, context): void {

@@ -74,6 +74,14 @@ export interface CommandRecord {
   readonly toVersion: number;
 }
 
+/** Options of {@link EventStore.countEvents}. */
+export interface CountEventsOptions {
+  /** The last position counted. */
+  readonly upTo: Position;
+  /** Stop counting here: the result is then `limit`, meaning at least that many. A positive integer. */
+  readonly limit: number;
+}
+
 /** Options of {@link EventStore.waitForEvents}. */
 export interface WaitOptions {
   readonly signal?: AbortSignal;
@@ -108,6 +116,13 @@ export interface EventStore {
 
   /** The position of the last event in the log; {@link START} when the log is empty. */
   headPosition(): Promise<Position>;
+
+  /**
+   * Counts the events after `after` up to `options.upTo` included, stopping at
+   * `options.limit`: positions need not be dense (PostgreSQL's are not), so a processor's
+   * lag is counted, not subtracted. Optional: where absent, evented counts with `readAll`.
+   */
+  countEvents?(after: Position, options: CountEventsOptions): Promise<number>;
 
   /** The record of a command appended with this `commandId`, if there is one. */
   findCommand(commandId: string): Promise<CommandRecord | undefined>;

@@ -11,12 +11,15 @@ import type {
 } from '../dead-letter-store/dead-letter-store.js';
 import { EventedError } from '../errors/evented-error.js';
 import { assertStreamId } from '../event-store/prepare-append.js';
-import type { StreamId } from '../event-store/types.js';
-import { closedError } from '../errors/errors.js';
+import type { Position, StreamId } from '../event-store/types.js';
+import { START } from '../event-store/types.js';
+import { closedError, invalidArgument } from '../errors/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { consoleLogger } from '../observability/logger.js';
 import type { ProcessorCoordinator } from '../processors/processor-coordinator.js';
-import type { ProcessorStatus } from '../processors/processor-status.js';
+import type { ProcessorReport, ProcessorStatus } from '../processors/processor-status.js';
+import { positionAt } from '../processors/processor-lag.js';
+import type { ResetResult, ResetTarget } from '../processors/processor-reset.js';
 import { defaultNodeId } from '../processors/processor-group.js';
 import { ProjectorCoordinator } from '../processors/projector-coordinator.js';
 import { SagaCoordinator } from '../processors/saga-coordinator.js';
@@ -93,7 +96,12 @@ export class Evented {
       logger,
     };
     assertValidId('nodeId', deps.node, limits.maxIdBytes);
-    this.#projectors = new ProjectorCoordinator(config.projectors ?? [], deps, config.processors);
+    this.#projectors = new ProjectorCoordinator(
+      config.projectors ?? [],
+      deps,
+      config.processors,
+      storage,
+    );
     this.#sagas = new SagaCoordinator(
       config.sagas ?? [],
       (command) => this.#handler.handle(command),
@@ -185,6 +193,21 @@ export class Evented {
     return [...this.#projectors.status(), ...this.#sagas.status()];
   }
 
+  /**
+   * The status of one processor with what costs reads of the store: the head of the log,
+   * the lag in events (counted, up to a cap: `lag.atLeast`) and in seconds, and for a
+   * segmented or shared processor every segment with its owner, checkpoint and lag.
+   */
+  async processorStatus(name: string): Promise<ProcessorReport> {
+    return await this.#coordinatorOf(name).report(name);
+  }
+
+  /** {@link Evented.processorStatus} of every processor, in the order of {@link Evented.processors}. */
+  async processorReports(): Promise<ProcessorReport[]> {
+    const names = this.processors().map((status) => status.name);
+    return await Promise.all(names.map((name) => this.processorStatus(name)));
+  }
+
   /** What the background snapshot worker has done: saved, failed, dropped (queue full), pruned. */
   snapshotStatus(): SnapshotWorkerStatus {
     return this.#handler.snapshotStatus();
@@ -212,6 +235,42 @@ export class Evented {
   /** Restarts a processor that stopped in the `error` state, from its checkpoint. */
   restartProcessor(name: string): void {
     this.#coordinatorOf(name).restart(name);
+  }
+
+  /**
+   * Moves a processor back (or forward) and lets it work on from there: to the start of
+   * the log, to a position (its new checkpoint), or to a time (the first event recorded at
+   * or after it is handled next; found by a binary search over positions, which assumes
+   * `recordedAt` grows with the position). Its segments here stop after their page in
+   * hand; with shared processors this node must be able to claim every segment (see
+   * `ProcessorGroup.reset`: other nodes working it make the reset fail, naming them).
+   * Events up to the head of the log as it is now are then replayed
+   * (`ProjectionContext.replaying`); `processors()` shows the progress.
+   *
+   * ```ts
+   * await evented.resetProcessor('balances', { to: new Date('2026-01-01T00:00:00Z') });
+   * ```
+   */
+  async resetProcessor(name: string, options: { to: ResetTarget }): Promise<ResetResult> {
+    const coordinator = this.#coordinatorOf(name);
+    return await coordinator.reset(name, await this.#positionOf(options.to));
+  }
+
+  /**
+   * Rebuilds a projector's read model: its `reset` hook clears it while the checkpoints go
+   * back to the start (in the same transaction, for a transactional projector of one
+   * segment), then the log is replayed, events up to the head as it is now with
+   * `replaying: true`. Resolves once the replay has begun; follow it in `processors()`.
+   */
+  async rebuildProjector(name: string): Promise<ResetResult> {
+    if (!this.#projectors.has(name)) {
+      throw new EventedError(
+        'NOT_FOUND',
+        `no projector is named ${name}` + (this.#sagas.has(name) ? ' (it is a saga)' : ''),
+        { processor: name },
+      );
+    }
+    return await this.#projectors.rebuild(name);
   }
 
   /** The events a processor parked (`onPoison: 'park'`), in log order. */
@@ -262,6 +321,25 @@ export class Evented {
     await this.#projectors.stop();
     await this.#handler.settle();
     await this.storage.close();
+  }
+
+  async #positionOf(to: ResetTarget): Promise<Position> {
+    if (to === 'start') return START;
+    if (to instanceof Date) {
+      if (Number.isNaN(to.getTime())) throw invalidArgument('to', 'must be a valid date');
+      return positionAt(this.storage.eventStore, to);
+    }
+    if (typeof to !== 'bigint' || to < 0n) {
+      throw invalidArgument('to', `must be 'start', a non-negative bigint or a Date`);
+    }
+    const head = await this.storage.eventStore.headPosition();
+    if (to > head) {
+      throw invalidArgument('to', `position ${to} is beyond the head of the log (${head})`, {
+        position: to.toString(),
+        head: head.toString(),
+      });
+    }
+    return to;
   }
 
   #deadLetterStore(): DeadLetterStore {

@@ -13,12 +13,14 @@ export interface CheckpointTarget {
  * How a processor hands events to its handler and moves its checkpoint. `commit` handles
  * the events in order and saves `position` under `target`; when it throws, the checkpoint
  * is at most at the last event that was handled. A stale fence fails with `FENCED`.
+ * `replaying` says the events are replayed after a reset (all of them: pages do not mix).
  */
 export interface Delivery {
   commit(
     events: readonly RecordedEvent[],
     position: Position,
     target: CheckpointTarget,
+    replaying?: boolean,
   ): Promise<void>;
   /**
    * Handles a parked event again, without moving the checkpoint, and settles its dead
@@ -37,21 +39,21 @@ export interface Settle {
 /** Handle each event (or the page at once, with `handleBatch`), then save the checkpoint: at least once. */
 export function atLeastOnce(
   checkpoints: CheckpointStore,
-  handle: (event: RecordedEvent) => void | Promise<void>,
-  handleBatch?: (events: readonly RecordedEvent[]) => void | Promise<void>,
+  handle: (event: RecordedEvent, replaying: boolean) => void | Promise<void>,
+  handleBatch?: (events: readonly RecordedEvent[], replaying: boolean) => void | Promise<void>,
 ): Delivery {
   return {
-    async commit(events, position, target) {
+    async commit(events, position, target, replaying = false) {
       if (handleBatch) {
-        if (events.length > 0) await handleBatch(events);
+        if (events.length > 0) await handleBatch(events, replaying);
       } else {
-        for (const event of events) await handle(event);
+        for (const event of events) await handle(event, replaying);
       }
       await checkpoints.saveCheckpoint(target.checkpoint, position, target.fence);
     },
     async redeliver(event, settle) {
-      if (handleBatch) await handleBatch([event]);
-      else await handle(event);
+      if (handleBatch) await handleBatch([event], false);
+      else await handle(event, false);
       await settle.after();
     },
   };
@@ -65,8 +67,12 @@ export function atLeastOnce(
 export function inStoreTransaction(
   name: string,
   checkpoints: CheckpointStore,
-  handle: (event: RecordedEvent, transaction: unknown) => void | Promise<void>,
-  handleBatch?: (events: readonly RecordedEvent[], transaction: unknown) => void | Promise<void>,
+  handle: (event: RecordedEvent, transaction: unknown, replaying: boolean) => void | Promise<void>,
+  handleBatch?: (
+    events: readonly RecordedEvent[],
+    transaction: unknown,
+    replaying: boolean,
+  ) => void | Promise<void>,
 ): Delivery {
   const saveWith = checkpoints.saveCheckpointWith?.bind(checkpoints);
   if (!saveWith) {
@@ -77,21 +83,22 @@ export function inStoreTransaction(
     );
   }
   return {
-    async commit(events, position, target) {
+    async commit(events, position, target, replaying = false) {
       await saveWith(
         target.checkpoint,
         position,
         (transaction) => {
           // Returned as it comes: a synchronous store (SQLite) needs the work done before it commits.
-          if (handleBatch) return events.length > 0 ? handleBatch(events, transaction) : undefined;
-          return handleAll(events, 0, (event) => handle(event, transaction));
+          if (handleBatch)
+            return events.length > 0 ? handleBatch(events, transaction, replaying) : undefined;
+          return handleAll(events, 0, (event) => handle(event, transaction, replaying));
         },
         target.fence,
       );
     },
     redeliver(event, settle) {
       return settle.within((transaction) =>
-        handleBatch ? handleBatch([event], transaction) : handle(event, transaction),
+        handleBatch ? handleBatch([event], transaction, false) : handle(event, transaction, false),
       );
     },
   };

@@ -1,7 +1,8 @@
 import { EventedError } from '../errors/evented-error.js';
 import type { Position } from '../event-store/types.js';
 import type { ProcessorGroup } from './processor-group.js';
-import type { ProcessorStatus } from './processor-status.js';
+import type { ClearReadModel, ResetResult } from './processor-reset.js';
+import type { ProcessorReport, ProcessorStatus } from './processor-status.js';
 
 /** Runs a set of named processors: start, stop, status, and waiting for a position. */
 export class ProcessorCoordinator {
@@ -37,6 +38,16 @@ export class ProcessorCoordinator {
 
   status(): ProcessorStatus[] {
     return [...this.#processors.values()].map((processor) => processor.status());
+  }
+
+  /** The status of the named processor with head, lag and segments read from the store. */
+  report(name: string): Promise<ProcessorReport> {
+    return this.get(name).report();
+  }
+
+  /** Moves the named processor's checkpoints to `position`; see `ProcessorGroup.reset`. */
+  reset(name: string, position: Position, clear?: ClearReadModel): Promise<ResetResult> {
+    return this.get(name).reset(position, clear);
   }
 
   /** Restarts a processor stopped in the `error` state, from its checkpoint. */

@@ -6,7 +6,17 @@ import { EventedError, isEventedError } from '../errors/evented-error.js';
 import type { Position } from '../event-store/types.js';
 import type { ProcessorDefinition, ProcessorDependencies, ProcessorOptions } from './processor.js';
 import { defaultProcessorOptions, Processor } from './processor.js';
-import type { ProcessorState, ProcessorStatus, SegmentStatus } from './processor-status.js';
+import type { ClearReadModel, ResetResult } from './processor-reset.js';
+import { claimEverySegment, moveCheckpoints } from './processor-reset.js';
+import type {
+  ProcessorReport,
+  ProcessorState,
+  ProcessorStatus,
+  SegmentStatus,
+} from './processor-status.js';
+import { reportProcessor } from './processor-report.js';
+import { RateMeter } from './rate-meter.js';
+import { ReplayTracker } from './replay-tracker.js';
 import type { Segment } from './segments.js';
 import { MAX_SEGMENTS, segmentCheckpointName, segmentOf } from './segments.js';
 
@@ -45,6 +55,13 @@ export class ProcessorGroup {
   #abort = new AbortController();
   #claiming: Promise<void> | undefined;
   #stopped = true;
+  /** Events handled by this node's segments, whichever worker handled them. */
+  readonly #meter = new RateMeter();
+  #resetting = false;
+  /** Counts `stop` calls: a reset that a stop overtook does not start the work again. */
+  #stops = 0;
+  /** The replay this node follows: its target, and where and when it took it up. */
+  readonly #replay = new ReplayTracker(this.#meter);
 
   constructor(
     definition: Omit<ProcessorDefinition, 'segment' | 'fence'>,
@@ -90,23 +107,14 @@ export class ProcessorGroup {
       for (const { processor } of this.#workers.values()) processor.start();
       return;
     }
-    this.#stopped = false;
-    this.#abort = new AbortController();
-    if (!this.#deps.claimStore) {
-      for (let index = 0; index < this.#count; index++) this.#startWorker(index, undefined);
-      return;
-    }
-    this.#claiming = this.#claimLoop(this.#deps.claimStore, this.#abort.signal);
+    if (!this.#resetting) this.#resume(undefined);
   }
 
   /** Stops the claim loop and every segment after its page in hand, and gives the claims up. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#abort.abort();
-    await this.#claiming;
-    await Promise.all([...this.#workers.values()].map(({ processor }) => processor.stop()));
+    this.#stops += 1;
+    await this.#suspend();
     const claims = this.#deps.claimStore;
-    this.#workers.clear();
     if (claims) {
       await claims.leave(this.name, this.#node).catch((error: unknown) => {
         this.#deps.logger.warn(
@@ -127,25 +135,115 @@ export class ProcessorGroup {
           state: status.state,
           checkpoint: status.checkpoint,
           failure: status.failure,
+          eventsHandled: status.eventsHandled,
+          eventsPerSecond: status.eventsPerSecond,
         };
       });
     const failed = segments.find((segment) => segment.failure);
     const checkpoints = segments.map((segment) => segment.checkpoint);
+    const checkpoint = checkpoints.includes(undefined)
+      ? undefined
+      : checkpoints.reduce<Position | undefined>(
+          (low, checkpoint) => (low === undefined || checkpoint! < low ? checkpoint : low),
+          undefined,
+        );
+    const replay = this.#replay.progress(
+      checkpoint,
+      [...this.#workers.values()].map(({ processor }) => processor.replayUntil),
+    );
+    const standby = segments.length === 0 && !this.#stopped && this.#deps.claimStore;
     return {
       name: this.name,
       kind: this.#definition.kind,
-      state: groupState(segments.map((segment) => segment.state)),
-      checkpoint: checkpoints.includes(undefined)
-        ? undefined
-        : checkpoints.reduce<Position | undefined>(
-            (low, checkpoint) => (low === undefined || checkpoint! < low ? checkpoint : low),
-            undefined,
-          ),
+      state: standby ? 'standby' : groupState(segments.map((segment) => segment.state)),
+      checkpoint,
       failure: failed?.failure,
+      eventsHandled: this.#meter.total,
+      eventsPerSecond: this.#meter.rate(),
+      ...(replay && { replay }),
       node: this.#node,
       segmentCount: this.#count,
       segments,
     };
+  }
+
+  /**
+   * The status with what reading the store adds: the head, the lag counted from the lowest
+   * checkpoint, and every segment's owner, checkpoint and lag.
+   */
+  report(): Promise<ProcessorReport> {
+    return reportProcessor(this.status(), {
+      eventStore: this.#deps.eventStore,
+      checkpointStore: this.#deps.checkpointStore,
+      claimStore: this.#deps.claimStore,
+      count: this.#count,
+    });
+  }
+
+  /** Whether every segment, wherever it is worked, has reached the head of the log. */
+  async caughtUp(): Promise<boolean> {
+    const head = await this.#deps.eventStore.headPosition();
+    for (let index = 0; index < this.#count; index++) {
+      const local = this.#workers.get(index);
+      const checkpoint =
+        (local && !local.processor.fenced ? local.processor.status().checkpoint : undefined) ??
+        (await this.#deps.checkpointStore.loadCheckpoint(
+          segmentCheckpointName(this.name, { index, count: this.#count }),
+        ));
+      if (checkpoint === undefined || checkpoint < head) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Moves every segment's checkpoint to `position`, then works on from there: the events up
+   * to the head of the log as it is now are replayed. The segments here stop after their
+   * page in hand first. With a claim store this node must hold every segment: it claims
+   * them, waiting up to a lease for claims of nodes that died, and fails with
+   * `UNAVAILABLE` naming the nodes still working some (stop the processor there first).
+   * `clear` clears the read model as part of the reset (a rebuild).
+   */
+  async reset(position: Position, clear?: ClearReadModel): Promise<ResetResult> {
+    if (this.#resetting) {
+      throw new EventedError('UNAVAILABLE', `a reset of processor ${this.name} is under way`, {
+        processor: this.name,
+      });
+    }
+    this.#resetting = true;
+    const running = !this.#stopped;
+    const stops = this.#stops;
+    let fences: Map<number, Fence> | undefined;
+    try {
+      await this.#suspend();
+      const claims = this.#deps.claimStore;
+      fences =
+        claims &&
+        (await claimEverySegment(claims, {
+          processor: this.name,
+          count: this.#count,
+          node: this.#node,
+          leaseMs: this.#leaseMs,
+          waitMs: this.#leaseMs + Math.ceil(this.#leaseMs / 3),
+        }));
+      const replayUntil = await this.#deps.eventStore.headPosition();
+      await moveCheckpoints(this.#deps.checkpointStore, {
+        processor: this.name,
+        count: this.#count,
+        position,
+        replayUntil,
+        fences,
+        clear,
+      });
+      this.#replay.began(replayUntil, position);
+      this.#deps.logger.info(
+        { processor: this.name, position, replayUntil, rebuild: clear !== undefined },
+        'processor reset',
+      );
+      return { position, replayUntil };
+    } finally {
+      this.#resetting = false;
+      if (running && stops === this.#stops) this.#resume(fences);
+    }
   }
 
   /**
@@ -205,10 +303,36 @@ export class ProcessorGroup {
     }
   }
 
+  /** Stops the claim loop and the segments here, keeping the claims. */
+  async #suspend(): Promise<void> {
+    this.#stopped = true;
+    this.#abort.abort();
+    await this.#claiming;
+    await Promise.all([...this.#workers.values()].map(({ processor }) => processor.stop()));
+    this.#workers.clear();
+  }
+
+  /** Works again: every segment without a claim store; else the `fences` held, and the claim loop. */
+  #resume(fences: ReadonlyMap<number, Fence> | undefined): void {
+    this.#stopped = false;
+    this.#abort = new AbortController();
+    if (!this.#deps.claimStore) {
+      for (let index = 0; index < this.#count; index++) this.#startWorker(index, undefined);
+      return;
+    }
+    for (const [index, fence] of fences ?? []) this.#startWorker(index, fence);
+    this.#claiming = this.#claimLoop(this.#deps.claimStore, this.#abort.signal);
+  }
+
   #startWorker(index: number, fence: Fence | undefined): void {
     const segment: Segment = { index, count: this.#count };
     const processor = new Processor(
-      { ...this.#definition, ...(this.#count > 1 && { segment }), ...(fence && { fence }) },
+      {
+        ...this.#definition,
+        ...(this.#count > 1 && { segment }),
+        ...(fence && { fence }),
+        onHandled: (count) => this.#meter.record(count),
+      },
       this.#deps,
       this.#options,
     );

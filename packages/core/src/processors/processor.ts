@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { CheckpointStore } from '../checkpoint-store/checkpoint-store.js';
 import type { Fence } from '../claim-store/claim-store.js';
 import type { DeadLetterStore, ParkReason } from '../dead-letter-store/dead-letter-store.js';
@@ -9,6 +9,8 @@ import { START } from '../event-store/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { CheckpointTarget, Delivery } from './delivery.js';
 import { PositionWaiters } from './position-waiters.js';
+import { RateMeter } from './rate-meter.js';
+import { loadReplayTarget } from './reset-records.js';
 import type { ProcessorFailure, ProcessorState, ProcessorStatus } from './processor-status.js';
 import type { Segment } from './segments.js';
 import { inSegment, segmentCheckpointName } from './segments.js';
@@ -71,6 +73,8 @@ export interface ProcessorDefinition {
   readonly segment?: Segment;
   /** The claim on the segment its checkpoint writes carry, when several nodes share the work. */
   readonly fence?: Fence;
+  /** Told how many events each commit handled, e.g. to count for a whole group. */
+  readonly onHandled?: (count: number) => void;
 }
 
 /** A request the run loop carries out between pages: retry or skip an aggregate's parked events. */
@@ -78,6 +82,9 @@ interface Maintenance {
   run(): Promise<void>;
   fail(error: unknown): void;
 }
+
+/** How many events (by page size) a catch-up reads between two turns of the event loop. */
+const YIELD_EVERY = 2_000;
 
 const aggregateKey = (domain: string, aggregateId: string): string =>
   `${domain}\u0000${aggregateId}`;
@@ -109,6 +116,11 @@ export class Processor {
   /** The in-memory checkpoint moved past skipped events and is not saved yet. */
   #unsaved = false;
   #savedAt = 0;
+  readonly #meter = new RateMeter();
+  /** Events up to here are replayed after a reset; loaded at start. */
+  #replayUntil: Position | undefined;
+  /** Page sizes read since the run last gave the event loop a turn. */
+  #unyielded = 0;
 
   constructor(
     definition: ProcessorDefinition,
@@ -147,6 +159,11 @@ export class Processor {
     return this.#fenced;
   }
 
+  /** The head of the log when the last reset began, once loaded; see `ProjectionContext.replaying`. */
+  get replayUntil(): Position | undefined {
+    return this.#replayUntil;
+  }
+
   status(): ProcessorStatus {
     return {
       name: this.#definition.name,
@@ -154,6 +171,8 @@ export class Processor {
       state: this.#state,
       checkpoint: this.#checkpoint,
       failure: this.#failure,
+      eventsHandled: this.#meter.total,
+      eventsPerSecond: this.#meter.rate(),
     };
   }
 
@@ -297,6 +316,10 @@ export class Processor {
         if (!loaded) {
           this.#checkpoint =
             (await this.#deps.checkpointStore.loadCheckpoint(this.#target.checkpoint)) ?? START;
+          this.#replayUntil = await loadReplayTarget(
+            this.#deps.checkpointStore,
+            this.#definition.name,
+          );
           await this.#loadParked();
           loaded = true;
         }
@@ -368,11 +391,13 @@ export class Processor {
 
   /** Reads and commits one page, then waits if it was the last. False when stopped at an event. */
   async #step(signal: AbortSignal): Promise<boolean> {
-    const page = await this.#deps.eventStore.readAll({
-      after: this.#checkpoint!,
-      limit: this.#options.batchSize,
-      ...(this.#definition.filter && { filter: this.#definition.filter }),
-    });
+    const page = this.#replayPart(
+      await this.#deps.eventStore.readAll({
+        after: this.#checkpoint!,
+        limit: this.#options.batchSize,
+        ...(this.#definition.filter && { filter: this.#definition.filter }),
+      }),
+    );
     this.#state = page.isEnd ? 'live' : 'catching-up';
     if (page.position > this.#checkpoint! && !(await this.#commitPage(page, signal))) return false;
     if (page.isEnd && !signal.aborted && this.#maintenance.length === 0) {
@@ -385,6 +410,11 @@ export class Processor {
         ...(this.#unsaved && { timeoutMs: Math.max(1, untilSave) }),
       });
       if (!woken && this.#unsaved && !signal.aborted) await this.#saveSkipped();
+    } else if (!page.isEnd && (this.#unyielded += this.#options.batchSize) >= YIELD_EVERY) {
+      // A synchronous store (SQLite) resolves every await at once: without a turn of the
+      // event loop now and then, a catch-up would starve the server's calls until its end.
+      this.#unyielded = 0;
+      await yieldToLoop();
     }
     return true;
   }
@@ -408,7 +438,7 @@ export class Processor {
       return true;
     }
     try {
-      await this.#definition.delivery.commit(events, page.position, this.#target);
+      await this.#commit(events, page.position);
       this.#advance(page.position);
       return true;
     } catch (error) {
@@ -463,7 +493,7 @@ export class Processor {
       }
       attempts += 1;
       try {
-        await this.#definition.delivery.commit(event ? [event] : [], position, this.#target);
+        await this.#commit(event ? [event] : [], position);
         this.#advance(position);
         return true;
       } catch (error) {
@@ -479,6 +509,30 @@ export class Processor {
     }
     this.#stopAt(event, lastError, attempts);
     return false;
+  }
+
+  /**
+   * A page replaying events ends at the replay's target, so that every page is all replayed
+   * events or all live ones.
+   */
+  #replayPart(page: ReadAllPage): ReadAllPage {
+    const until = this.#replayUntil;
+    if (until === undefined || this.#checkpoint! >= until || page.position <= until) return page;
+    return {
+      events: page.events.filter((event) => event.position <= until),
+      position: until,
+      isEnd: false,
+    };
+  }
+
+  /** Hands events to the delivery, marked replayed when at or below the replay's target. */
+  async #commit(events: readonly RecordedEvent[], position: Position): Promise<void> {
+    const replaying = this.#replayUntil !== undefined && position <= this.#replayUntil;
+    await this.#definition.delivery.commit(events, position, this.#target, replaying);
+    if (events.length > 0) {
+      this.#meter.record(events.length);
+      this.#definition.onHandled?.(events.length);
+    }
   }
 
   #isParked(event: RecordedEvent): boolean {

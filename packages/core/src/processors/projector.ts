@@ -13,6 +13,11 @@ export interface ProjectionContext {
    * `handleBatch`. Otherwise undefined.
    */
   readonly transaction: unknown;
+  /**
+   * True for events replayed after a reset or rebuild: those at or below the head of the
+   * log as it was when the reset began. A page holds only replayed or only live events.
+   */
+  readonly replaying: boolean;
 }
 
 /**
@@ -48,4 +53,33 @@ export interface Projector {
   readonly processorOptions?: ProcessorOptions;
   /** Called once before the processor starts, e.g. to create the read model's tables. */
   start?(storage: Storage): void | Promise<void>;
+  /**
+   * Clears the read model for a rebuild (`Evented.rebuildProjector`), which then replays
+   * the log from the start. With `delivery: 'transactional'` it runs inside the transaction
+   * that moves the checkpoint back (`transaction`, synchronous on SQLite), so a crash
+   * cannot leave a cleared read model with its old checkpoint; otherwise `transaction` is
+   * undefined and a crash midway makes the processor wait for the rebuild to be run again.
+   */
+  reset?(storage: Storage, transaction: unknown): void | Promise<void>;
+  /**
+   * The version of the read model, a positive integer; default 1. A version above 1 runs
+   * as its own processor, `name@v<version>`, with its own checkpoint, so a new version
+   * builds its read model beside the old one while queries read the old one; when it has
+   * caught up, `promote` is called and the older versions of the projector that this
+   * application runs stop.
+   */
+  readonly version?: number;
+  /**
+   * Makes this version the one queries read, e.g. by switching a pointer in one statement.
+   * Called once the version's processor has caught up with the head of the log (every
+   * segment, on whichever node), and again after each start that catches up: it must be
+   * idempotent and must not demote a newer version.
+   */
+  promote?(storage: Storage): void | Promise<void>;
+}
+
+/** The processor name of a projector: its name, and `@v<version>` from version 2 on. */
+export function projectorProcessorName(projector: Pick<Projector, 'name' | 'version'>): string {
+  const version = projector.version ?? 1;
+  return version > 1 ? `${projector.name}@v${version}` : projector.name;
 }

@@ -1,16 +1,21 @@
 import type { Registry } from '@bufbuild/protobuf';
 import { create } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type {
   Command,
   CommandResult,
+  DeadLetter,
+  DeadLetterQuery,
   DispatchOptions,
   EventFilter,
+  ParkReason,
   Position,
-  ProcessorState as CoreProcessorState,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
   RecordedEvent,
+  ResetResult,
+  ResetTarget,
   StreamId,
 } from '@evented/core';
 import { START } from '@evented/core';
@@ -19,11 +24,26 @@ import { CheckUpcastersRequestSchema } from '../gen/evented/v1/admin_pb.js';
 import { toProtoCommand } from '../convert/commands.js';
 import { fromProtoEvent } from '../convert/events.js';
 import { PayloadCodec } from '../convert/payload-codec.js';
-import type { ListProcessorsResponse } from '../gen/evented/v1/admin_pb.js';
+import type { RemoteProcessorStatus } from '../convert/processors.js';
+import { fromProtoProcessor } from '../convert/processors.js';
+import type {
+  GetProcessorResponse,
+  ListDeadLettersResponse,
+  ListProcessorsResponse,
+  RebuildProjectorResponse,
+  ResetProcessorResponse,
+  RetryParkedResponse,
+  SkipParkedResponse,
+} from '../gen/evented/v1/admin_pb.js';
 import {
   AdminService,
-  ProcessorState,
+  GetProcessorRequestSchema,
+  ListDeadLettersRequestSchema,
+  RebuildProjectorRequestSchema,
+  ResetProcessorRequestSchema,
   RestartProcessorRequestSchema,
+  RetryParkedRequestSchema,
+  SkipParkedRequestSchema,
 } from '../gen/evented/v1/admin_pb.js';
 import type { DispatchResponse } from '../gen/evented/v1/command_gateway_pb.js';
 import {
@@ -52,30 +72,11 @@ export interface EventedClientOptions extends ChannelOptions {
   readonly registry?: Registry;
 }
 
-/** A processor's status as the server reports it. */
-export interface RemoteProcessorStatus {
-  readonly name: string;
-  readonly kind: string;
-  readonly state: CoreProcessorState;
-  readonly checkpoint: Position;
-  readonly failure:
-    | {
-        readonly message: string;
-        readonly code: string | undefined;
-        readonly eventId: string;
-        readonly position: Position;
-        readonly attempts: number;
-      }
-    | undefined;
-}
-
-const STATES: Partial<Record<ProcessorState, CoreProcessorState>> = {
-  [ProcessorState.STARTING]: 'starting',
-  [ProcessorState.CATCHING_UP]: 'catching-up',
-  [ProcessorState.LIVE]: 'live',
-  [ProcessorState.ERROR]: 'error',
-  [ProcessorState.STOPPED]: 'stopped',
-};
+export type {
+  RemoteProcessorFailure,
+  RemoteProcessorStatus,
+  RemoteSegmentStatus,
+} from '../convert/processors.js';
 
 /**
  * What `checkUpcasters` yields: each event the server cannot upcast (as stored, with the
@@ -208,27 +209,85 @@ export class EventedClient {
     }
   }
 
-  /** The server's processors: state, checkpoint, and the event a failed one stopped at. */
+  /**
+   * The server's processors: state, checkpoint, head and lag, rate, segments with their
+   * owners, replay progress, and the event a failed one stopped at.
+   */
   async processors(): Promise<RemoteProcessorStatus[]> {
     const response = await this.#admin.unary<ListProcessorsResponse>('listProcessors', {});
-    return response.processors.map((processor) => ({
-      name: processor.name,
-      kind: processor.kind,
-      state: STATES[processor.state] ?? 'stopped',
-      checkpoint: processor.checkpoint,
-      failure: processor.failure && {
-        message: processor.failure.message,
-        code: processor.failure.code || undefined,
-        eventId: processor.failure.eventId,
-        position: processor.failure.position,
-        attempts: processor.failure.attempts,
-      },
-    }));
+    return response.processors.map(fromProtoProcessor);
+  }
+
+  /** One processor's status; `NOT_FOUND` for an unknown name. */
+  async processor(name: string): Promise<RemoteProcessorStatus> {
+    const response = await this.#admin.unary<GetProcessorResponse>(
+      'getProcessor',
+      create(GetProcessorRequestSchema, { name }),
+    );
+    return fromProtoProcessor(response.processor!);
   }
 
   /** Restarts a processor that stopped at an event it could not handle. */
   async restartProcessor(name: string): Promise<void> {
     await this.#admin.unary('restartProcessor', create(RestartProcessorRequestSchema, { name }));
+  }
+
+  /** Moves a processor to the start, a position or a time, and replays from there; see `Evented.resetProcessor`. */
+  async resetProcessor(name: string, options: { to: ResetTarget }): Promise<ResetResult> {
+    const { to } = options;
+    const request = create(ResetProcessorRequestSchema, {
+      name,
+      to:
+        to === 'start'
+          ? { case: 'start', value: true }
+          : to instanceof Date
+            ? { case: 'time', value: timestampFromDate(to) }
+            : { case: 'position', value: to },
+    });
+    const response = await this.#admin.unary<ResetProcessorResponse>('resetProcessor', request);
+    return { position: response.position, replayUntil: response.replayUntil };
+  }
+
+  /** Clears a projector's read model and replays the log; see `Evented.rebuildProjector`. */
+  async rebuildProjector(name: string): Promise<{ replayUntil: Position }> {
+    const response = await this.#admin.unary<RebuildProjectorResponse>(
+      'rebuildProjector',
+      create(RebuildProjectorRequestSchema, { name }),
+    );
+    return { replayUntil: response.replayUntil };
+  }
+
+  /** The events a processor parked, in log order; see `Evented.deadLetters`. */
+  async deadLetters(processor: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    const request = create(ListDeadLettersRequestSchema, {
+      processor,
+      domain: query.domain ?? '',
+      aggregateId: query.aggregateId ?? '',
+      after: query.after ?? 0n,
+      limit: query.limit ?? 0,
+    });
+    const response = await this.#admin.unary<ListDeadLettersResponse>('listDeadLetters', request);
+    return response.deadLetters.map((letter) => ({
+      processor,
+      event: fromProtoEvent(letter.event!, this.#codec),
+      reason: letter.reason as ParkReason,
+      message: letter.message,
+      code: letter.code || undefined,
+      attempts: letter.attempts,
+      parkedAt: letter.parkedAt ? timestampDate(letter.parkedAt) : new Date(0),
+    }));
+  }
+
+  /** Handles an aggregate's parked events again; resolves with how many were handled. */
+  async retryParked(processor: string, stream: StreamId): Promise<number> {
+    const request = create(RetryParkedRequestSchema, { processor, ...stream });
+    return (await this.#admin.unary<RetryParkedResponse>('retryParked', request)).handled;
+  }
+
+  /** Drops an aggregate's parked events unhandled; resolves with how many were dropped. */
+  async skipParked(processor: string, stream: StreamId): Promise<number> {
+    const request = create(SkipParkedRequestSchema, { processor, ...stream });
+    return (await this.#admin.unary<SkipParkedResponse>('skipParked', request)).removed;
   }
 
   /**

@@ -85,7 +85,7 @@ export async function startGrpcServer(
     eventQuery(evented.storage.eventStore, codec, authorize, shuttingDown.signal),
   );
   server.addService(serverDefinition(AdminService), {
-    ...admin(evented, authorize),
+    ...admin(evented, codec, authorize),
     checkUpcasters: checkUpcastersCall(evented, authorize, shuttingDown.signal),
   });
   const health = new HealthImplementation({ '': 'SERVING' });
