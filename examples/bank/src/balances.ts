@@ -71,6 +71,8 @@ export function balancesProjector(): BalancesProjector {
     owner      TEXT NOT NULL,
     balance    INTEGER NOT NULL
   )`,
+    // A rebuild (`evented processors rebuild balances`) clears it with its checkpoint, then replays.
+    reset: 'DELETE FROM bank_balances',
     handleBatch(events, db) {
       const sql = statementsOf(db);
       for (const [accountId, { owner, change }] of foldBalances(events)) {

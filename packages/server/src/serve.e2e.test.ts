@@ -89,8 +89,8 @@ describe('evented serve with the bank example', () => {
     // its checkpoint; replaying AccountOpened would break its primary key and stop it in error.
     const again = await serve(args(store));
     const resumed = await cli(['processors', 'list', '--server', again.grpc]);
-    expect(resumed.stdout).toMatch(/^balances\s+projector\s+live\s+2\s*$/m);
-    expect(resumed.stdout).toMatch(/^transfers\s+saga\s+live\s+2\s*$/m);
+    expect(resumed.stdout).toMatch(/^balances\s+projector\s+live\s+2\s+2\s+0\s+0\.0\s+0\s*$/m);
+    expect(resumed.stdout).toMatch(/^transfers\s+saga\s+live\s+2\s+2\s+0\s+0\.0\s+0\s*$/m);
     expect((await cli(['events', '--after', '1', '--server', again.grpc])).stdout).toBe(
       '2 account/ann v2 Deposited {"amount":500}\n',
     );
