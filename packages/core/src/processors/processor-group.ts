@@ -243,6 +243,21 @@ export class ProcessorGroup {
     } finally {
       this.#resetting = false;
       if (running && stops === this.#stops) this.#resume(fences);
+      else await this.#releaseAll(fences);
+    }
+  }
+
+  /** Gives up claims taken for a reset of a processor that is not running here. */
+  async #releaseAll(fences: ReadonlyMap<number, Fence> | undefined): Promise<void> {
+    const claims = this.#deps.claimStore;
+    if (!claims || !fences) return;
+    for (const fence of fences.values()) {
+      await claims.release(fence).catch((error: unknown) => {
+        this.#deps.logger.warn(
+          { err: error, processor: this.name, segment: fence.segment },
+          'releasing a claim after a reset failed; it ends with its lease',
+        );
+      });
     }
   }
 

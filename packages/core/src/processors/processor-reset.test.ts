@@ -11,6 +11,8 @@ import type { Position } from '../event-store/types.js';
 import { Evented } from '../facade/evented.js';
 import type { EventedConfig } from '../facade/evented-config.js';
 import { silentLogger } from '../observability/logger.js';
+import { atLeastOnce } from './delivery.js';
+import { ProcessorGroup } from './processor-group.js';
 import type { Projector } from './projector.js';
 import type { Saga } from './saga.js';
 
@@ -268,5 +270,36 @@ describe('resetting a processor', () => {
     expect(a.seen.map((event) => event.position).sort((x, y) => Number(x - y))).toEqual(
       positions(1, 8),
     );
+  });
+
+  it('resets a processor that is not running without working it or keeping its claims', async () => {
+    const storage = await openSqliteStorage();
+    try {
+      await storage.eventStore.appendToStream(
+        { domain: 'counter', aggregateId: 'a' },
+        [{ type: 'Added', data: { by: 1 } }],
+        { expectedVersion: 0 },
+      );
+      const handled: Position[] = [];
+      const group = new ProcessorGroup(
+        {
+          name: 'idle',
+          kind: 'projector',
+          filter: undefined,
+          delivery: atLeastOnce(storage.checkpointStore, (event) => {
+            handled.push(event.position);
+          }),
+        },
+        { ...storage, logger: silentLogger, node: 'here' },
+        { segments: 2, leaseMs: 1_000 },
+      );
+      expect(await group.reset(1n)).toEqual({ position: 1n, replayUntil: 1n });
+      expect(group.status().state).toBe('stopped');
+      expect(await storage.checkpointStore.loadCheckpoint('idle@1/2')).toBe(1n);
+      expect(await storage.claimStore.claim('idle', 0, 'elsewhere', 1_000)).toBeDefined();
+      expect(handled).toEqual([]);
+    } finally {
+      await storage.close();
+    }
   });
 });
