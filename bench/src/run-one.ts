@@ -20,7 +20,6 @@ const workloadNotes: Partial<Record<WorkloadId, string>> = {
   W7: 'writers concurrent in one process',
   W8: 'log seeded untimed',
   W9: 'accounts opened untimed',
-  W10: 'accounts seeded untimed',
 };
 
 /** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 to W10 on evented's. */
