@@ -41,6 +41,17 @@ const remoteDomain = z.strictObject({
   deadlineMs: z.int().positive().optional(),
   retries: z.int().nonnegative().optional(),
   snapshotEvery: z.int().positive().optional(),
+  /** The domain's snapshot policy: every N events, after T ms, or either; pruned to `keep`. */
+  snapshots: z
+    .strictObject({
+      everyEvents: z.int().positive().optional(),
+      olderThanMs: z.int().positive().optional(),
+      keep: z.int().positive().optional(),
+    })
+    .refine((policy) => policy.everyEvents !== undefined || policy.olderThanMs !== undefined, {
+      error: 'expected everyEvents, olderThanMs or both',
+    })
+    .optional(),
 });
 
 const remoteProcessor = z.strictObject({ name: id, address, filter: filter.optional() });

@@ -53,13 +53,14 @@ export function applicationConfig(config: ServerConfig, logger: Logger): Applica
   };
 
   const domains: Record<string, DomainRegistration> = {};
-  for (const [domain, { address, deadlineMs, retries, snapshotEvery }] of Object.entries(
+  for (const [domain, { address, deadlineMs, retries, snapshotEvery, snapshots }] of Object.entries(
     config.domains,
   )) {
     // Undefined options take the defaults of `remoteBusinessLogic`.
     domains[domain] = {
       logic: open(remoteBusinessLogic(address, { ...remote, deadlineMs, retries })),
       ...(snapshotEvery !== undefined && { snapshotEvery }),
+      ...(snapshots !== undefined && { snapshots }),
     };
   }
   const projectors: Projector[] = config.projectors.map(({ name, address, filter }) =>
