@@ -62,6 +62,7 @@ export const w8: ProjectionWorkload = async (target, sizes) => {
       await target.appendToStream({ domain: 'account', aggregateId: accountId(a) }, events, from);
     }
   }
+  await target.analyze?.();
   const total = perAccount * w8Accounts;
   const start = now();
   const bank = await target.openBank(w8PageSize);
@@ -100,6 +101,7 @@ export const w9: ProjectionWorkload = async (target, sizes) => {
     await Promise.all(opening);
   }
   await bank.caughtUp();
+  await target.analyze?.();
 
   const total = Math.max(1, Math.round(rate * w9Seconds));
   const lags: number[] = [];

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReport } from './report.js';
 import type { BenchRow } from './row.js';
 import { runOne, runsOn } from './run-one.js';
@@ -55,6 +56,27 @@ describe('runOne', () => {
     );
   });
 
+  it('gives a skipped row for a workload the target does not run', async () => {
+    const row = await runOne('W6', rawSqlite, scaledSizes(200));
+
+    expect(row).toMatchObject({
+      verified: false,
+      notes: 'skipped: W6 does not run on store targets',
+    });
+  });
+});
+
+describe('runOne: W8 and W9, the bank projector on evented stores', () => {
+  // The shared lock the PostgreSQL tests take (packages/postgres, `useDatabaseLock`): no test
+  // that holds transactions open on purpose, stalling every reader of the cluster, runs
+  // beside these. Without a server there is nothing to lock.
+  let lock: pg.Client | undefined;
+  beforeAll(async () => {
+    lock = await postgresAdmin().catch(() => undefined);
+    await lock?.query("SELECT pg_advisory_lock_shared(hashtext('evented.tests'), 0)");
+  }, 180_000);
+  afterAll(() => lock?.end());
+
   /** W8 and W9 at sizes for a test: 600 events of 6 accounts in pages of 50; 60 commands at 200/s. */
   const projectionSizes = {
     ...scaledSizes(200),
@@ -66,27 +88,10 @@ describe('runOne', () => {
     w9Accounts: 7,
   };
 
-  /**
-   * Runs `work` holding the shared lock the PostgreSQL tests take (packages/postgres,
-   * `useDatabaseLock`), so that no test holding transactions open on purpose, which stalls
-   * every reader of the cluster, runs beside it. Without a server, runs it as it is.
-   */
-  async function besideOtherTests<T>(work: () => Promise<T>): Promise<T> {
-    const client = await postgresAdmin().catch(() => undefined);
-    try {
-      await client?.query("SELECT pg_advisory_lock_shared(hashtext('evented.tests'), 0)");
-      return await work();
-    } finally {
-      await client?.end();
-    }
-  }
-
   for (const target of [eventedSqlite, eventedPostgres]) {
     it(`runs W8 and W9 on ${target.name}: the bank's batched projector, its read model verified`, async () => {
-      const [w8, w9] = await besideOtherTests(async () => [
-        await runOne('W8', target, projectionSizes),
-        await runOne('W9', target, projectionSizes),
-      ]);
+      const w8 = await runOne('W8', target, projectionSizes);
+      const w9 = await runOne('W9', target, projectionSizes);
       // PostgreSQL may be down on a laptop; CI sets EVENTED_REQUIRE_SERVICES=1.
       if (w8.notes?.startsWith('skipped:') && !process.env['EVENTED_REQUIRE_SERVICES']) return;
 
@@ -110,15 +115,6 @@ describe('runOne', () => {
     expect(row).toMatchObject({
       verified: false,
       notes: 'skipped: W8 does not run on raw targets',
-    });
-  });
-
-  it('gives a skipped row for a workload the target does not run', async () => {
-    const row = await runOne('W6', rawSqlite, scaledSizes(200));
-
-    expect(row).toMatchObject({
-      verified: false,
-      notes: 'skipped: W6 does not run on store targets',
     });
   });
 });

@@ -15,14 +15,14 @@ import { workloads } from './workloads.js';
 
 const workloadNotes: Partial<Record<WorkloadId, string>> = {
   W3: 'stream seeded untimed with appends of 100',
-  W4: 'log seeded untimed with appends of 100',
+  W4: 'log seeded untimed with appends of 100 (then ANALYZE, untimed, on PostgreSQL)',
   W6: "W5's sizes and commands",
   W7: 'writers concurrent in one process',
-  W8: 'log seeded untimed',
-  W9: 'accounts opened untimed',
+  W8: 'log seeded untimed (then ANALYZE, untimed, on PostgreSQL)',
+  W9: 'accounts opened untimed (then ANALYZE, untimed, on PostgreSQL)',
 };
 
-/** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 to W10 on evented's. */
+/** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 and W9 on evented's. */
 export function runsOn(workload: WorkloadId, target: TargetInfo): boolean {
   const entry = workloads[workload];
   if (entry.kind !== target.kind) return false;

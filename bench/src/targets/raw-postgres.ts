@@ -175,6 +175,9 @@ export const rawPostgres: StoreTargetInfo = {
           const decided = decideAccount(cmd, foldAccount(history));
           await client.query({ ...insert, values: insertValues(cmd, decided, rows.length) });
         }),
+      async analyze() {
+        await pool.query(`ANALYZE ${s}.events`);
+      },
       notes:
         'a pool of 10 pg connections; one statement per append (an INSERT guarded by the ' +
         "stream's version, the unique key settling races), as evented does",
