@@ -22,7 +22,7 @@ const workloadNotes: Partial<Record<WorkloadId, string>> = {
   W9: 'accounts opened untimed (then ANALYZE, untimed, on PostgreSQL)',
 };
 
-/** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 and W9 on evented's. */
+/** Whether `workload` runs on `target`: W6 on servers, the others on stores, W8 to W10 on evented's. */
 export function runsOn(workload: WorkloadId, target: TargetInfo): boolean {
   const entry = workloads[workload];
   if (entry.kind !== target.kind) return false;

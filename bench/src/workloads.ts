@@ -3,6 +3,7 @@ import { expectedBalance, foldAccount, nthCommand } from './bank.js';
 import { w8, w9 } from './projection-workloads.js';
 import type { Measurement } from './row.js';
 import type { Sizes } from './sizes.js';
+import { snapshotLoad } from './snapshot-load.js';
 import { latencies, now, perSecond } from './stats.js';
 import { ConflictError } from './targets/target.js';
 import type {
@@ -299,7 +300,7 @@ const w7: Workload = async (target, { w7Writers, w7Streams, w7AttemptsPerWriter 
 interface StoreWorkloadEntry {
   readonly kind: 'store';
   readonly run: Workload;
-  readonly needs?: 'readAll' | 'handleCommand' | 'openBank';
+  readonly needs?: 'readAll' | 'handleCommand' | 'openBank' | 'openSnapshotting';
   /** The roles of the targets it runs on; default all. */
   readonly roles?: readonly TargetRole[];
 }
@@ -322,4 +323,6 @@ export const workloads: Readonly<Record<WorkloadId, StoreWorkloadEntry | ServerW
   // The projector is evented's: W8 is compared with W4 of the raw target, not with a raw W8.
   W8: { kind: 'store', run: w8, needs: 'openBank', roles: ['evented'] },
   W9: { kind: 'store', run: w9, needs: 'openBank', roles: ['evented'] },
+  // Snapshots are evented's: W10 compares an aggregate's load with a short one's.
+  W10: { kind: 'store', run: snapshotLoad, needs: 'openSnapshotting', roles: ['evented'] },
 };

@@ -2,6 +2,7 @@ import { Evented, EventedConfig } from '@evented/core';
 import { account, postgresBalances } from '@evented/example-bank';
 import { openPostgresStorage } from '@evented/postgres';
 import { openEventedBank } from './evented-bank.js';
+import { openSnapshottingBank } from './evented-snapshotting-bank.js';
 import { dropSchema, postgresAdmin, postgresUrl, uniqueName } from './servers.js';
 import type { StoreTargetInfo } from './target.js';
 
@@ -10,7 +11,8 @@ import type { StoreTargetInfo } from './target.js';
  * port (`openPostgresStorage(url, { schema })`, default options: a pool of 10); W5
  * dispatches through `Evented.builder(EventedConfig.postgres(url, { schema }))` with the
  * bank example's `account` decider alone, as on SQLite. W8 and W9 run the example's
- * `postgresBalances` projector with the decider on the storage's own pool.
+ * `postgresBalances` projector with the decider on the storage's own pool, W10 the decider
+ * with automatic snapshots on it.
  */
 export const eventedPostgres: StoreTargetInfo = {
   name: 'evented-postgres',
@@ -26,6 +28,7 @@ export const eventedPostgres: StoreTargetInfo = {
       .withBusinessLogic('account', account)
       .build();
     let bank: Awaited<ReturnType<typeof openEventedBank>> | undefined;
+    let snapshotting: Awaited<ReturnType<typeof openSnapshottingBank>> | undefined;
     return {
       async appendToStream(stream, batch, expectedVersion) {
         const result = await events.appendToStream(stream, batch, { expectedVersion });
@@ -44,7 +47,12 @@ export const eventedPostgres: StoreTargetInfo = {
         bank = await openEventedBank(storage, postgresBalances(), batchSize);
         return bank;
       },
+      async openSnapshotting(everyEvents) {
+        snapshotting = await openSnapshottingBank(storage, everyEvents);
+        return snapshotting;
+      },
       async close() {
+        await snapshotting?.close();
         await bank?.close();
         await app.close();
         await storage.close();

@@ -1,7 +1,7 @@
 import type { BankCommand } from '../bank.js';
 
-/** The workloads a run can measure; W10 is not implemented yet. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7' | 'W8' | 'W9';
+/** The workloads a run can measure. */
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7' | 'W8' | 'W9' | 'W10';
 
 /** The targets this package can open. */
 export type TargetName =
@@ -27,7 +27,7 @@ interface TargetInfoBase {
   readonly role: TargetRole;
 }
 
-/** A store opened in the bench's own process: W1 to W5, W7, and W8 and W9 on evented's stores. */
+/** A store opened in the bench's own process: W1 to W5, W7, and W8 to W10 on evented's stores. */
 export interface StoreTargetInfo extends TargetInfoBase {
   readonly kind: 'store';
   /**
@@ -123,11 +123,30 @@ export interface Target {
    * starts catching up on the log at once. Closed with the target. W8 and W9.
    */
   openBank?(batchSize?: number): Promise<BankApp>;
+  /**
+   * Starts the bank example's `account` decider on this store with automatic snapshots
+   * every `everyEvents` events. Closed with the target. W10.
+   */
+  openSnapshotting?(everyEvents: number): Promise<SnapshottingBank>;
   /** Why an optional member is absent, by member name. */
-  readonly missing?: Partial<Record<'readAll' | 'handleCommand' | 'openBank', string>>;
+  readonly missing?: Partial<
+    Record<'readAll' | 'handleCommand' | 'openBank' | 'openSnapshotting', string>
+  >;
   /** Facts about how the target ran, added to every row's notes. */
   readonly notes?: string;
   close(): Promise<void>;
+}
+
+/** The bank example with automatic snapshots, in the bench's process: W10. */
+export interface SnapshottingBank {
+  /** Dispatches a command: load the account (latest snapshot, then later events), decide, append. */
+  dispatch(command: BankCommand): Promise<void>;
+  /** Resolves once the background snapshot worker has nothing queued or saving. */
+  snapshotsSettled(): Promise<void>;
+  /** The version of the account's latest snapshot, if it has one. */
+  latestSnapshot(accountId: string): Promise<number | undefined>;
+  /** What the snapshot worker has done. */
+  snapshotStatus(): { readonly saved: number; readonly failed: number; readonly dropped: number };
 }
 
 /** A running evented server, as a client sees it. */
