@@ -33,7 +33,11 @@ export interface EventedConfig {
   readonly processors?: ProcessorOptions;
   /**
    * This process's id among the nodes sharing processors through the store's segment
-   * claims; default `<host>:<pid>:<random>`. Give each process its own.
+   * claims; default `<host>:<pid>:<random>`, new on every start. Two live processes must
+   * never share one. A process that restarts with the id it had resumes its segments at
+   * once; with a new id it waits for its old claims' leases to end (`leaseMs`, 10 s by
+   * default) after a crash. A stable id per deployment slot (a pod name, a systemd
+   * instance) is the usual choice.
    */
   readonly nodeId?: string;
   readonly limits?: Partial<Limits>;

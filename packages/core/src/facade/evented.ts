@@ -90,7 +90,8 @@ export class Evented {
     const deps = {
       eventStore: storage.eventStore,
       checkpointStore: storage.checkpointStore,
-      claimStore: storage.claimStore,
+      // One process alone on its store (SQLite in memory) has nobody to share segments with.
+      claimStore: storage.capabilities.sharedAcrossProcesses ? storage.claimStore : undefined,
       deadLetterStore: storage.deadLetterStore,
       node: config.nodeId ?? defaultNodeId(),
       logger,

@@ -132,4 +132,16 @@ describe('a processor shared by nodes', () => {
     }
     expect(seenB.length).toBeGreaterThan(0);
   });
+
+  it('ends a wait begun before the segment claimed and loaded its checkpoint, with no new event', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'evented-group-')), 'app.db');
+    const first = await node(path, 'node-a', []);
+    for (let i = 0; i < 8; i++) await first.dispatch(add(`c-${i}`), { waitFor: ['log'] });
+    await first.close();
+    opened.delete(first);
+    // Reopened: the wait starts at once, while the claim loop has yet to start the segments.
+    const again = await node(path, 'node-a', []);
+    await again.waitForProcessors({ timeoutMs: 2_000 });
+    expect(again.processors()[0]?.checkpoint).toBe(8n);
+  });
 });

@@ -54,6 +54,8 @@ export class ProcessorGroup {
   readonly #workers = new Map<number, { processor: Processor; fence: Fence | undefined }>();
   #abort = new AbortController();
   #claiming: Promise<void> | undefined;
+  /** Claims being taken: apart from the renewals, which a slow claim must not hold up. */
+  #acquiring: Promise<void> | undefined;
   #stopped = true;
   /** Events handled by this node's segments, whichever worker handled them. */
   readonly #meter = new RateMeter();
@@ -323,6 +325,7 @@ export class ProcessorGroup {
     this.#stopped = true;
     this.#abort.abort();
     await this.#claiming;
+    await this.#acquiring;
     await Promise.all([...this.#workers.values()].map(({ processor }) => processor.stop()));
     this.#workers.clear();
   }
@@ -400,6 +403,30 @@ export class ProcessorGroup {
         'segment handed over to balance the nodes',
       );
     }
+    // Taking claims may wait on a stalled node's lock for up to its lease: done beside the
+    // loop, so that this node's own renewals are never late for it.
+    if (this.#workers.size < share && !this.#acquiring && !signal.aborted) {
+      this.#acquiring = this.#acquire(claims, nodes, share, signal)
+        .catch((error: unknown) => {
+          if (signal.aborted) return;
+          this.#deps.logger.warn(
+            { err: error, processor: this.name, node: this.#node },
+            'claiming segments failed; trying again',
+          );
+        })
+        .finally(() => {
+          this.#acquiring = undefined;
+        });
+    }
+  }
+
+  /** Claims free or expired segments until this node works its share. */
+  async #acquire(
+    claims: ClaimStore,
+    nodes: readonly string[],
+    share: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     // Start the search at this node's place among the nodes, so nodes rarely race for one segment.
     const offset = Math.floor(
       (nodes.indexOf(this.#node) * this.#count) / Math.max(1, nodes.length),
@@ -408,13 +435,13 @@ export class ProcessorGroup {
       const index = (offset + i) % this.#count;
       if (this.#workers.has(index)) continue;
       const fence = await claims.claim(this.name, index, this.#node, this.#leaseMs);
-      if (fence && !signal.aborted) {
+      if (fence && !signal.aborted && !this.#workers.has(index)) {
         this.#deps.logger.info(
           { processor: this.name, node: this.#node, segment: index, token: fence.token },
           'segment claimed',
         );
         this.#startWorker(index, fence);
-      } else if (fence) {
+      } else if (fence && !this.#workers.has(index)) {
         await claims.release(fence);
       }
     }

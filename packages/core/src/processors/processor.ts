@@ -86,6 +86,14 @@ interface Maintenance {
 /** How many events (by page size) a catch-up reads between two turns of the event loop. */
 const YIELD_EVERY = 2_000;
 
+/**
+ * Not the event's fault: another node took the segment (`FENCED`), or the store or the
+ * handler's service is out for now (`UNAVAILABLE`). Never counted against the event: the run
+ * ends, or waits and goes on from the checkpoint.
+ */
+const isOutage = (error: unknown): boolean =>
+  isEventedError(error, 'FENCED') || isEventedError(error, 'UNAVAILABLE');
+
 const aggregateKey = (domain: string, aggregateId: string): string =>
   `${domain}\u0000${aggregateId}`;
 
@@ -322,6 +330,8 @@ export class Processor {
           );
           await this.#loadParked();
           loaded = true;
+          // Whoever waited while the checkpoint loaded may be there already.
+          this.#waiters.resolveUpTo(this.#checkpoint);
         }
         await this.#runMaintenance();
         if (!(await this.#step(signal))) return;
@@ -354,7 +364,7 @@ export class Processor {
         );
         this.#deps.logger.warn(
           { err: error, processor: this.name, outages },
-          'store unavailable; processor retries',
+          'store or service unavailable; processor retries from its checkpoint',
         );
         await sleep(delay, undefined, { signal }).catch(() => undefined);
       }
@@ -442,7 +452,7 @@ export class Processor {
       this.#advance(page.position);
       return true;
     } catch (error) {
-      if (isEventedError(error, 'FENCED')) throw error;
+      if (isOutage(error)) throw error;
       if (events.length <= 1) {
         // Nothing to narrow down: the first attempt at this event has failed.
         return this.#retryEvent(events[0], page.position, error, signal);
@@ -497,7 +507,7 @@ export class Processor {
         this.#advance(position);
         return true;
       } catch (error) {
-        if (isEventedError(error, 'FENCED')) throw error;
+        if (isOutage(error)) throw error;
         lastError = error;
       }
     }
