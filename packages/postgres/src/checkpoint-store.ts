@@ -1,4 +1,5 @@
 import type { CheckpointStore, Fence, Limits, Position } from '@evented/core';
+import { isEventedError } from '@evented/core';
 import {
   assertValidId,
   closedError,
@@ -129,8 +130,12 @@ export class PostgresCheckpointStore implements CheckpointStore {
         await this.#save(client, processor, position);
       });
     } catch (error) {
-      // The projection's own failure reaches the processor as it was thrown.
-      if (failed && error === failed.error) throw error;
+      // The projection's own failure reaches the processor as it was thrown, unless it is the
+      // connection's: a lost session is the store's outage, waited out, not a poison event.
+      if (failed && error === failed.error) {
+        const translated = translatePostgresError(error, `projecting ${processor}`);
+        throw !isEventedError(error) && translated.code === 'UNAVAILABLE' ? translated : error;
+      }
       throw translatePostgresError(error, `projecting and checkpointing ${processor}`);
     }
   }

@@ -54,6 +54,7 @@ function codeOfSqlState(sqlState: string): EventedErrorCode {
     case '40P01': // deadlock_detected
     case '55P03': // lock_not_available
     case '57014': // query_canceled (statement_timeout)
+    case '25P03': // idle_in_transaction_session_timeout: the session was ended
       return 'UNAVAILABLE';
     case '42501': // insufficient_privilege
     case '42P01': // undefined_table: the schema is not migrated
