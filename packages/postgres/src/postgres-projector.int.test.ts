@@ -116,7 +116,11 @@ describeWithService(
       );
 
       const projector = counter(schema);
-      const evented = await Evented.builder(EventedConfig.postgres(POSTGRES_URL, { schema }))
+      // The killed stopper's node id: its segment is resumed at once, not after its lease.
+      const evented = await Evented.builder({
+        ...EventedConfig.postgres(POSTGRES_URL, { schema }),
+        nodeId: 'crash-test',
+      })
         .withProjector(projector)
         .build();
       cleanups.push(() => evented.close());
@@ -246,6 +250,7 @@ async function projectInBatches(
   const evented = await Evented.builder({
     ...EventedConfig.postgres(POSTGRES_URL, { schema }),
     logger: silentLogger,
+    nodeId: 'crash-test', // the killed stopper's id: its segment is resumed at once
   })
     .withProjector(projector)
     .build();

@@ -25,6 +25,11 @@ const counter = postgresProjector({
   },
 });
 
-await Evented.builder({ ...EventedConfig.postgres(url, { schema }), processors: { batchSize: 5 } })
+// nodeId: the test reopens the schema as the same node, which resumes the segment at once.
+await Evented.builder({
+  ...EventedConfig.postgres(url, { schema }),
+  processors: { batchSize: 5 },
+  nodeId: 'crash-test',
+})
   .withProjector(counter)
   .build();

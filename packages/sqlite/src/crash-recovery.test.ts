@@ -183,7 +183,10 @@ async function checkAfterCrash(file: string, acks: readonly Ack[]): Promise<void
  * whole log; repeating acknowledged commands returns their first result and appends nothing.
  */
 async function checkReopened(file: string, acks: readonly Ack[]): Promise<void> {
-  const { evented, balances } = await buildBank(EventedConfig.sqlite(file));
+  const { evented, balances } = await buildBank({
+    ...EventedConfig.sqlite(file),
+    nodeId: 'crash-test',
+  });
   try {
     await evented.waitForProcessors({ timeoutMs: 10_000 });
     const { eventStore } = evented.storage;
@@ -272,7 +275,7 @@ describe('a transactional SQLite projector killed inside a page', () => {
     }
 
     const projector = counter();
-    const evented = await Evented.builder(EventedConfig.sqlite(file))
+    const evented = await Evented.builder({ ...EventedConfig.sqlite(file), nodeId: 'crash-test' })
       .withProjector(projector)
       .build();
     try {

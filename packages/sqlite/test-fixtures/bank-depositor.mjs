@@ -9,7 +9,8 @@ import { buildBank } from '@evented/example-bank';
 const [file, client, accountsArg, firstArg] = process.argv.slice(2);
 const accounts = Number(accountsArg);
 
-const { evented } = await buildBank(EventedConfig.sqlite(file));
+// One node id for every run: a restarted bank resumes its processors' segments at once.
+const { evented } = await buildBank({ ...EventedConfig.sqlite(file), nodeId: 'crash-test' });
 
 for (let a = 0; a < accounts; a++) {
   await evented.dispatch({

@@ -22,6 +22,11 @@ const counter = sqliteProjector({
   },
 });
 
-await Evented.builder({ ...EventedConfig.sqlite(file), processors: { batchSize: 5 } })
+// nodeId: the test reopens the file as the same node, which resumes the segment at once.
+await Evented.builder({
+  ...EventedConfig.sqlite(file),
+  processors: { batchSize: 5 },
+  nodeId: 'crash-test',
+})
   .withProjector(counter)
   .build();
