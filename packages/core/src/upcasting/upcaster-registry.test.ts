@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isEventedError } from '../errors/evented-error.js';
-import type { JsonObject, RecordedEvent } from '../event-store/types.js';
+import type { JsonObject, NewEvent, RecordedEvent } from '../event-store/types.js';
 import type { Upcaster } from './upcaster.js';
 import { UpcasterRegistry } from './upcaster-registry.js';
 
@@ -155,7 +155,7 @@ describe('UpcasterRegistry', () => {
 
   it('stamps new events with their type current version unless they name one', () => {
     const registry = new UpcasterRegistry(deposited);
-    const events = [
+    const events: NewEvent[] = [
       { type: 'Deposited', data: { cents: 1, currency: 'EUR' } },
       { type: 'Deposited', data: { amount: 1 }, schemaVersion: 1 },
       { type: 'Withdrawn', data: { amount: 1 } },
