@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Projector } from '@evented/core';
+import type { JsonObject, Projector } from '@evented/core';
 import { Evented, silentLogger } from '@evented/core';
 import { account } from '@evented/example-bank';
 import { EventedClient, startGrpcServer } from '@evented/grpc';
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const command = (aggregateId: string, type: string, data: object) => ({
+const command = (aggregateId: string, type: string, data: JsonObject) => ({
   domain: 'account',
   aggregateId,
   type,
