@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
 import type { Decider, Projector } from '@evented/core';
@@ -44,14 +45,16 @@ describeWithService('processors on PostgreSQL, whose positions are not dense', p
         await gate;
       },
     };
+    // The read model's table is in the database's default schema: a name of its own per run.
+    const table = `ticks_${randomBytes(4).toString('hex')}`;
     const ticks = postgresProjector({
       name: 'ticks',
-      schema: 'CREATE TABLE IF NOT EXISTS ticks (clock text PRIMARY KEY, n integer NOT NULL)',
-      reset: 'DELETE FROM ticks',
+      schema: `CREATE TABLE ${table} (clock text PRIMARY KEY, n integer NOT NULL)`,
+      reset: `DELETE FROM ${table}`,
       async handle(event, client) {
         await client.query(
-          `INSERT INTO ticks (clock, n) VALUES ($1, 1)
-           ON CONFLICT (clock) DO UPDATE SET n = ticks.n + 1`,
+          `INSERT INTO ${table} (clock, n) VALUES ($1, 1)
+           ON CONFLICT (clock) DO UPDATE SET n = ${table}.n + 1`,
           [event.aggregateId],
         );
       },
@@ -90,11 +93,12 @@ describeWithService('processors on PostgreSQL, whose positions are not dense', p
     expect(byTime.position).toBeLessThan(later.events[0]!.position);
 
     const count = async () =>
-      (await ticks.pool.query({ text: 'SELECT sum(n)::int AS n FROM ticks' })).rows[0];
+      (await ticks.pool.query({ text: `SELECT sum(n)::int AS n FROM ${table}` })).rows[0];
     await app.waitForProcessors();
     expect(await count()).toEqual({ n: 8 });
     expect(await app.rebuildProjector('ticks')).toMatchObject({ position: 0n });
     await app.waitForProcessors();
     expect(await count()).toEqual({ n: 8 });
+    await ticks.pool.query({ text: `DROP TABLE ${table}` });
   });
 });
