@@ -1,13 +1,14 @@
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { CheckpointStore } from '../checkpoint-store/checkpoint-store.js';
 import type { Fence } from '../claim-store/claim-store.js';
-import type { DeadLetterStore, ParkReason } from '../dead-letter-store/dead-letter-store.js';
+import type { DeadLetterStore } from '../dead-letter-store/dead-letter-store.js';
 import { EventedError, isEventedError } from '../errors/evented-error.js';
 import type { EventFilter, EventStore, ReadAllPage } from '../event-store/event-store.js';
 import type { Position, RecordedEvent } from '../event-store/types.js';
 import { START } from '../event-store/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { CheckpointTarget, Delivery } from './delivery.js';
+import { ParkedEvents } from './parked-events.js';
 import { PositionWaiters } from './position-waiters.js';
 import { RateMeter } from './rate-meter.js';
 import { loadReplayTarget } from './reset-records.js';
@@ -94,9 +95,6 @@ const YIELD_EVERY = 2_000;
 const isOutage = (error: unknown): boolean =>
   isEventedError(error, 'FENCED') || isEventedError(error, 'UNAVAILABLE');
 
-const aggregateKey = (domain: string, aggregateId: string): string =>
-  `${domain}\u0000${aggregateId}`;
-
 /**
  * The running consumer behind a projector or saga, or behind one segment of one: it
  * catches up from its checkpoint page by page, then waits for new events without polling.
@@ -111,8 +109,7 @@ export class Processor {
   readonly #options: Required<ProcessorOptions>;
   readonly #waiters = new PositionWaiters();
   readonly #target: CheckpointTarget;
-  /** Aggregates with parked events, by {@link aggregateKey}: their later events are parked too. */
-  readonly #parked = new Set<string>();
+  readonly #parked: ParkedEvents;
   readonly #maintenance: Maintenance[] = [];
   #wake = new AbortController();
   #state: ProcessorState = 'stopped';
@@ -144,6 +141,7 @@ export class Processor {
         : definition.name,
       fence: definition.fence,
     };
+    this.#parked = new ParkedEvents(definition.name, deps.deadLetterStore, deps.logger);
     if (this.#options.onPoison === 'park' && !deps.deadLetterStore) {
       throw new EventedError(
         'CONFIGURATION',
@@ -236,42 +234,12 @@ export class Processor {
    * event's error, the rest staying parked.
    */
   retryParked(domain: string, aggregateId: string): Promise<number> {
-    return this.#enqueue(async () => {
-      const store = this.#deadLetters();
-      const letters = await store.list(this.name, { domain, aggregateId, limit: 10_000 });
-      let handled = 0;
-      for (const letter of letters) {
-        await this.#definition.delivery.redeliver(letter.event, {
-          after: async () => {
-            await store.remove(this.name, [letter.event.id]);
-          },
-          within: (work) => this.#removeWith(store, letter.event.id, work),
-        });
-        handled += 1;
-      }
-      if ((await store.list(this.name, { domain, aggregateId, limit: 1 })).length === 0) {
-        this.#parked.delete(aggregateKey(domain, aggregateId));
-      }
-      return handled;
-    });
+    return this.#enqueue(() => this.#parked.retry(this.#definition.delivery, domain, aggregateId));
   }
 
   /** Drops the aggregate's parked events unhandled, so that its later events flow again. */
   skipParked(domain: string, aggregateId: string): Promise<number> {
-    return this.#enqueue(async () => {
-      const store = this.#deadLetters();
-      let removed = 0;
-      for (;;) {
-        const letters = await store.list(this.name, { domain, aggregateId, limit: 10_000 });
-        if (letters.length === 0) break;
-        removed += await store.remove(
-          this.name,
-          letters.map((letter) => letter.event.id),
-        );
-      }
-      this.#parked.delete(aggregateKey(domain, aggregateId));
-      return removed;
-    });
+    return this.#enqueue(() => this.#parked.skip(domain, aggregateId));
   }
 
   #enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -291,31 +259,6 @@ export class Processor {
     });
   }
 
-  #deadLetters(): DeadLetterStore {
-    const store = this.#deps.deadLetterStore;
-    if (!store) {
-      throw new EventedError('CONFIGURATION', `the store keeps no dead letters`, {
-        processor: this.name,
-      });
-    }
-    return store;
-  }
-
-  async #removeWith(
-    store: DeadLetterStore,
-    eventId: string,
-    work: (transaction: unknown) => void | Promise<void>,
-  ): Promise<void> {
-    if (!store.removeWith) {
-      throw new EventedError(
-        'CONFIGURATION',
-        `retrying parked events of ${this.name} needs dead letters kept in the read model's database`,
-        { processor: this.name },
-      );
-    }
-    await store.removeWith(this.name, eventId, work);
-  }
-
   async #run(signal: AbortSignal): Promise<void> {
     let loaded = false;
     let outages = 0;
@@ -328,7 +271,7 @@ export class Processor {
             this.#deps.checkpointStore,
             this.#definition.name,
           );
-          await this.#loadParked();
+          if (this.#options.onPoison === 'park') await this.#parked.load();
           loaded = true;
           // Whoever waited while the checkpoint loaded may be there already.
           this.#waiters.resolveUpTo(this.#checkpoint);
@@ -375,14 +318,6 @@ export class Processor {
         'saving the checkpoint on stop failed',
       );
     });
-  }
-
-  async #loadParked(): Promise<void> {
-    this.#parked.clear();
-    if (this.#options.onPoison !== 'park') return;
-    for (const { domain, aggregateId } of await this.#deadLetters().parkedAggregates(this.name)) {
-      this.#parked.add(aggregateKey(domain, aggregateId));
-    }
   }
 
   async #runMaintenance(): Promise<void> {
@@ -433,11 +368,11 @@ export class Processor {
   async #commitPage(page: ReadAllPage, signal: AbortSignal): Promise<boolean> {
     const segment = this.#definition.segment;
     let events = segment ? page.events.filter((event) => inSegment(event, segment)) : page.events;
-    if (this.#parked.size > 0) {
-      const behind = events.filter((event) => this.#isParked(event));
+    if (!this.#parked.isEmpty) {
+      const behind = events.filter((event) => this.#parked.holds(event));
       if (behind.length > 0) {
-        await this.#park(behind, 'behind-parked');
-        events = events.filter((event) => !this.#isParked(event));
+        await this.#parked.park(behind, 'behind-parked');
+        events = events.filter((event) => !this.#parked.holds(event));
       }
     }
     if (events.length === 0) {
@@ -459,8 +394,8 @@ export class Processor {
       }
     }
     for (const event of events) {
-      if (this.#isParked(event)) {
-        await this.#park([event], 'behind-parked');
+      if (this.#parked.holds(event)) {
+        await this.#parked.park([event], 'behind-parked');
         continue;
       }
       const ok = await this.#retryEvent(event, event.position, undefined, signal);
@@ -512,7 +447,7 @@ export class Processor {
       }
     }
     if (event && this.#options.onPoison === 'park') {
-      await this.#park([event], 'failed', lastError, attempts);
+      await this.#parked.park([event], 'failed', lastError, attempts);
       await this.#definition.delivery.commit([], position, this.#target);
       this.#advance(position);
       return true;
@@ -542,44 +477,6 @@ export class Processor {
     if (events.length > 0) {
       this.#meter.record(events.length);
       this.#definition.onHandled?.(events.length);
-    }
-  }
-
-  #isParked(event: RecordedEvent): boolean {
-    return this.#parked.has(aggregateKey(event.domain, event.aggregateId));
-  }
-
-  async #park(
-    events: readonly RecordedEvent[],
-    reason: ParkReason,
-    error?: unknown,
-    attempts = 0,
-  ): Promise<void> {
-    const message =
-      error === undefined ? '' : error instanceof Error ? error.message : String(error);
-    await this.#deadLetters().park(
-      events.map((event) => ({
-        processor: this.name,
-        event,
-        reason,
-        message,
-        code: isEventedError(error) ? error.code : undefined,
-        attempts,
-      })),
-    );
-    for (const event of events) {
-      this.#parked.add(aggregateKey(event.domain, event.aggregateId));
-      this.#deps.logger.warn(
-        {
-          err: error,
-          processor: this.name,
-          eventId: event.id,
-          position: event.position,
-          reason,
-          attempts,
-        },
-        'processor parked an event',
-      );
     }
   }
 
