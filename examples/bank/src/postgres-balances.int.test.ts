@@ -53,7 +53,7 @@ async function balancesOfLog(eventStore: EventStore) {
 }
 
 describeWithService('the bank on PostgreSQL: postgresBalances', postgres, () => {
-  it('catches up on a log in pages, then follows live, equal to the log each time', async () => {
+  it('catches up on a log in pages, follows live and rebuilds, equal to the log each time', async () => {
     const schema = `evented_test_balances_${randomBytes(5).toString('hex')}`;
     cleanups.push(() => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
     const ids = Array.from({ length: 6 }, (_, i) => `acc-${i}`);
@@ -88,6 +88,13 @@ describeWithService('the bank on PostgreSQL: postgresBalances', postgres, () => 
       owner: 'Gus',
       balance: 5,
     });
+
+    // A rebuild clears the table with the checkpoint, then replays the log into it.
+    await evented.rebuildProjector('balances');
+    await evented.waitForProcessors({ names: ['balances'], timeoutMs: 10_000 });
+    expect((await balances.list()).map((b) => [b.accountId, b.balance])).toEqual(
+      await balancesOfLog(evented.storage.eventStore),
+    );
   });
 
   it('needs evented’s PostgreSQL storage', async () => {

@@ -107,6 +107,11 @@ export function postgresBalances(): PostgresBalancesProjector {
     },
     handle: (event, context) => handleBatch([event], context),
     handleBatch,
+    // A rebuild (`evented processors rebuild balances`) clears it in the transaction that
+    // moves the checkpoint back, then replays.
+    async reset(_storage: Storage, transaction: unknown): Promise<void> {
+      await (transaction as SqlClient).query({ text: `DELETE FROM ${started().table}` });
+    },
     async list(): Promise<Balance[]> {
       const { table, pool } = started();
       const { rows } = await pool.query({
