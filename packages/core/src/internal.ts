@@ -13,6 +13,16 @@ export { prepareSnapshot } from './snapshot-store/prepare-snapshot.js';
 export type { PreparedSnapshot } from './snapshot-store/prepare-snapshot.js';
 export { validateCheckpoint } from './checkpoint-store/validate-checkpoint.js';
 export {
+  assertClaimArguments,
+  assertFence,
+  assertSegment,
+  assertLease,
+  fencedError,
+  SEGMENT_LIMIT,
+  MAX_LEASE_MS,
+} from './claim-store/validate-claim.js';
+export type { ClaimArguments, CurrentClaim } from './claim-store/validate-claim.js';
+export {
   prepareDeadLetters,
   prepareDeadLetterQuery,
   prepareDeadLetterRemoval,

@@ -1,15 +1,14 @@
 import type { ClaimStore, Fence, Limits, SegmentClaim } from '@evented/core';
-import { EventedError } from '@evented/core';
-import { assertValidId, closedError, describeValue, invalidArgument } from '@evented/core/internal';
+import {
+  assertClaimArguments,
+  assertFence,
+  closedError,
+  fencedError,
+} from '@evented/core/internal';
 import type { PostgresClient, PostgresPool } from './connection.js';
 import { execute, quoteSchema, read, run, statement } from './connection.js';
 import type { Statement } from './connection.js';
 import { translatePostgresError } from './errors.js';
-
-/** Segments are numbered `0 <= segment < 2^16`. */
-const SEGMENT_LIMIT = 65_536;
-/** The longest lease: a day. */
-const MAX_LEASE_MS = 86_400_000;
 
 // Leases are timed by the database's clock alone. clock_timestamp(), not now(): a claim that
 // waited for a lock (a fenced checkpoint transaction of the old owner) compares with the
@@ -86,8 +85,7 @@ export class PostgresClaimStore implements ClaimStore {
 
   async heartbeat(processor: string, node: string, leaseMs: number): Promise<string[]> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
-    assertLease(leaseMs);
+    assertClaimArguments({ processor, node, leaseMs }, this.#limits);
     try {
       const rows = await run(this.#pool, this.#sql.heartbeat, [processor, node, leaseMs]);
       return rows.map((row) => row[0]!).sort();
@@ -103,9 +101,7 @@ export class PostgresClaimStore implements ClaimStore {
     leaseMs: number,
   ): Promise<Fence | undefined> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
-    assertSegment('segment', segment);
-    assertLease(leaseMs);
+    assertClaimArguments({ processor, node, segment, leaseMs }, this.#limits);
     let rows;
     try {
       rows = await run(this.#pool, this.#sql.claim, [processor, segment, node, leaseMs]);
@@ -136,7 +132,7 @@ export class PostgresClaimStore implements ClaimStore {
 
   async leave(processor: string, node: string): Promise<void> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
+    assertClaimArguments({ processor, node }, this.#limits);
     try {
       await execute(this.#pool, this.#sql.leave, [processor, node]);
     } catch (error) {
@@ -146,7 +142,7 @@ export class PostgresClaimStore implements ClaimStore {
 
   async claims(processor: string): Promise<SegmentClaim[]> {
     this.#assertOpen();
-    assertValidId('processor', processor, this.#limits.maxIdBytes);
+    assertClaimArguments({ processor }, this.#limits);
     let rows;
     try {
       rows = await read(this.#pool, this.#sql.claims, [processor]);
@@ -160,11 +156,6 @@ export class PostgresClaimStore implements ClaimStore {
       token: Number(row[2]),
       expiresAt: new Date(Number(row[3])),
     }));
-  }
-
-  #assertIds(processor: string, node: string): void {
-    assertValidId('processor', processor, this.#limits.maxIdBytes);
-    assertValidId('node', node, this.#limits.maxIdBytes);
   }
 
   #assertOpen(): void {
@@ -210,69 +201,5 @@ export function fenceCheck(
   };
 }
 
-/** The `FENCED` error for a fence that is no longer the segment's claim. */
-function fencedError(
-  fence: Fence,
-  current: { owner: string | null; token: number } | undefined,
-): EventedError {
-  const now = current
-    ? `now ${current.token} of ${current.owner ?? 'nobody: released'}`
-    : 'now unclaimed';
-  return new EventedError(
-    'FENCED',
-    `${fence.processor} segment ${fence.segment}: claim token ${fence.token} of ${fence.owner} was taken over (${now})`,
-    {
-      processor: fence.processor,
-      segment: fence.segment,
-      owner: fence.owner,
-      token: fence.token,
-      currentOwner: current?.owner ?? null,
-      currentToken: current?.token ?? null,
-    },
-  );
-}
-
-/** Checks a fence's fields with `INVALID_ARGUMENT` (or `LIMIT_EXCEEDED` for a long id). */
-export function assertFence(fence: unknown, limits: Pick<Limits, 'maxIdBytes'>): void {
-  if (typeof fence !== 'object' || fence === null) {
-    throw invalidArgument('fence', `must be an object, found ${describeValue(fence)}`);
-  }
-  const { processor, segment, owner, token } = fence as Record<string, unknown>;
-  assertValidId('fence.processor', processor, limits.maxIdBytes);
-  assertSegment('fence.segment', segment);
-  assertValidId('fence.owner', owner, limits.maxIdBytes);
-  if (typeof token !== 'number' || !Number.isSafeInteger(token) || token < 1) {
-    throw invalidArgument(
-      'fence.token',
-      `must be a positive integer, found ${describeValue(token)}`,
-    );
-  }
-}
-
-function assertSegment(field: string, segment: unknown): void {
-  if (
-    typeof segment !== 'number' ||
-    !Number.isInteger(segment) ||
-    segment < 0 ||
-    segment >= SEGMENT_LIMIT
-  ) {
-    throw invalidArgument(
-      field,
-      `must be an integer from 0 to ${SEGMENT_LIMIT - 1}, found ${describeValue(segment)}`,
-    );
-  }
-}
-
-function assertLease(leaseMs: unknown): void {
-  if (
-    typeof leaseMs !== 'number' ||
-    !Number.isInteger(leaseMs) ||
-    leaseMs < 1 ||
-    leaseMs > MAX_LEASE_MS
-  ) {
-    throw invalidArgument(
-      'leaseMs',
-      `must be an integer from 1 to ${MAX_LEASE_MS} (a day), found ${describeValue(leaseMs)}`,
-    );
-  }
-}
+/** The checkpoint store checks the fences it is given like release() does. */
+export { assertFence };

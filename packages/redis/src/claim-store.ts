@@ -1,15 +1,16 @@
 import type { ClaimStore, Fence, Limits, SegmentClaim } from '@evented/core';
 import { EventedError } from '@evented/core';
-import { assertValidId, closedError, describeValue, invalidArgument } from '@evented/core/internal';
+import {
+  assertClaimArguments,
+  assertFence,
+  closedError,
+  describeValue,
+  fencedError as claimFencedError,
+} from '@evented/core/internal';
 import type { RedisConnection } from './connection.js';
 import { translateRedisError } from './errors.js';
 import type { RedisKeys } from './schema.js';
 import { claimScript, heartbeatScript, leaveScript, releaseScript } from './scripts.js';
-
-/** Segments are numbered `0 <= segment < 2^16`. */
-const SEGMENT_LIMIT = 65_536;
-/** The longest lease: a day. */
-const MAX_LEASE_MS = 86_400_000;
 
 /**
  * The claim store on Redis: a hash of segment claims and a sorted set of node heartbeats
@@ -32,8 +33,7 @@ export class RedisClaimStore implements ClaimStore {
 
   async heartbeat(processor: string, node: string, leaseMs: number): Promise<string[]> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
-    assertLease(leaseMs);
+    assertClaimArguments({ processor, node, leaseMs }, this.#limits);
     try {
       const nodes = await heartbeatScript.run(
         this.#client,
@@ -53,9 +53,7 @@ export class RedisClaimStore implements ClaimStore {
     leaseMs: number,
   ): Promise<Fence | undefined> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
-    assertSegment('segment', segment);
-    assertLease(leaseMs);
+    assertClaimArguments({ processor, node, segment, leaseMs }, this.#limits);
     let token: unknown;
     try {
       token = await claimScript.run(
@@ -85,7 +83,7 @@ export class RedisClaimStore implements ClaimStore {
 
   async leave(processor: string, node: string): Promise<void> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
+    assertClaimArguments({ processor, node }, this.#limits);
     try {
       await leaveScript.run(
         this.#client,
@@ -99,7 +97,7 @@ export class RedisClaimStore implements ClaimStore {
 
   async claims(processor: string): Promise<SegmentClaim[]> {
     this.#assertOpen();
-    assertValidId('processor', processor, this.#limits.maxIdBytes);
+    assertClaimArguments({ processor }, this.#limits);
     let all: string[];
     try {
       all = (await this.#client.call('HGETALL', [this.#keys.claims(processor)])) as string[];
@@ -119,11 +117,6 @@ export class RedisClaimStore implements ClaimStore {
       });
     }
     return claims.sort((a, b) => a.segment - b.segment);
-  }
-
-  #assertIds(processor: string, node: string): void {
-    assertValidId('processor', processor, this.#limits.maxIdBytes);
-    assertValidId('node', node, this.#limits.maxIdBytes);
   }
 
   #assertOpen(): void {
@@ -149,65 +142,11 @@ function parseClaim(raw: string): { token: number; expiresAt: number; owner: str
  * when the segment was never claimed.
  */
 export function fencedError(fence: Fence, token?: string, owner?: string): EventedError {
-  const current = token === undefined ? undefined : { token: Number(token), owner: owner || null };
-  const now = current
-    ? `now ${current.token} of ${current.owner ?? 'nobody: released'}`
-    : 'now unclaimed';
-  return new EventedError(
-    'FENCED',
-    `${fence.processor} segment ${fence.segment}: claim token ${fence.token} of ${fence.owner} was taken over (${now})`,
-    {
-      processor: fence.processor,
-      segment: fence.segment,
-      owner: fence.owner,
-      token: fence.token,
-      currentOwner: current?.owner ?? null,
-      currentToken: current?.token ?? null,
-    },
+  return claimFencedError(
+    fence,
+    token === undefined ? undefined : { token: Number(token), owner: owner || null },
   );
 }
 
-/** Checks a fence's fields with `INVALID_ARGUMENT` (or `LIMIT_EXCEEDED` for a long id). */
-export function assertFence(fence: unknown, limits: Pick<Limits, 'maxIdBytes'>): void {
-  if (typeof fence !== 'object' || fence === null) {
-    throw invalidArgument('fence', `must be an object, found ${describeValue(fence)}`);
-  }
-  const { processor, segment, owner, token } = fence as Record<string, unknown>;
-  assertValidId('fence.processor', processor, limits.maxIdBytes);
-  assertSegment('fence.segment', segment);
-  assertValidId('fence.owner', owner, limits.maxIdBytes);
-  if (typeof token !== 'number' || !Number.isSafeInteger(token) || token < 1) {
-    throw invalidArgument(
-      'fence.token',
-      `must be a positive integer, found ${describeValue(token)}`,
-    );
-  }
-}
-
-function assertSegment(field: string, segment: unknown): void {
-  if (
-    typeof segment !== 'number' ||
-    !Number.isInteger(segment) ||
-    segment < 0 ||
-    segment >= SEGMENT_LIMIT
-  ) {
-    throw invalidArgument(
-      field,
-      `must be an integer from 0 to ${SEGMENT_LIMIT - 1}, found ${describeValue(segment)}`,
-    );
-  }
-}
-
-function assertLease(leaseMs: unknown): void {
-  if (
-    typeof leaseMs !== 'number' ||
-    !Number.isInteger(leaseMs) ||
-    leaseMs < 1 ||
-    leaseMs > MAX_LEASE_MS
-  ) {
-    throw invalidArgument(
-      'leaseMs',
-      `must be an integer from 1 to ${MAX_LEASE_MS} (a day), found ${describeValue(leaseMs)}`,
-    );
-  }
-}
+/** The checkpoint store checks the fences it is given like release() does. */
+export { assertFence };

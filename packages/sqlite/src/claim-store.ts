@@ -1,13 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import type { ClaimStore, Fence, Limits, SegmentClaim } from '@evented/core';
-import { EventedError } from '@evented/core';
-import { assertValidId, closedError, describeValue, invalidArgument } from '@evented/core/internal';
+import {
+  assertClaimArguments,
+  assertFence,
+  closedError,
+  fencedError,
+} from '@evented/core/internal';
 import { translateSqliteError } from './errors.js';
 
-/** Segments are numbered `0 <= segment < 2^16`. */
-const SEGMENT_LIMIT = 65_536;
-/** The longest lease: a day. */
-const MAX_LEASE_MS = 86_400_000;
 /** Heartbeats expired longer ago than this are deleted by the next heartbeat. */
 const NODE_RETENTION_MS = 3_600_000;
 
@@ -70,8 +70,7 @@ export class SqliteClaimStore implements ClaimStore {
 
   async heartbeat(processor: string, node: string, leaseMs: number): Promise<string[]> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
-    assertLease(leaseMs);
+    assertClaimArguments({ processor, node, leaseMs }, this.#limits);
     try {
       return this.#db
         .transaction(() => {
@@ -94,9 +93,7 @@ export class SqliteClaimStore implements ClaimStore {
     leaseMs: number,
   ): Promise<Fence | undefined> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
-    assertSegment('segment', segment);
-    assertLease(leaseMs);
+    assertClaimArguments({ processor, node, segment, leaseMs }, this.#limits);
     try {
       const token = this.#db
         .transaction(
@@ -123,7 +120,7 @@ export class SqliteClaimStore implements ClaimStore {
 
   async leave(processor: string, node: string): Promise<void> {
     this.#assertOpen();
-    this.#assertIds(processor, node);
+    assertClaimArguments({ processor, node }, this.#limits);
     try {
       this.#db
         .transaction(() => {
@@ -138,7 +135,7 @@ export class SqliteClaimStore implements ClaimStore {
 
   async claims(processor: string): Promise<SegmentClaim[]> {
     this.#assertOpen();
-    assertValidId('processor', processor, this.#limits.maxIdBytes);
+    assertClaimArguments({ processor }, this.#limits);
     let rows;
     try {
       rows = this.#sql.claims.all(processor) as {
@@ -157,11 +154,6 @@ export class SqliteClaimStore implements ClaimStore {
       token: row.token,
       expiresAt: new Date(row.expiresAt),
     }));
-  }
-
-  #assertIds(processor: string, node: string): void {
-    assertValidId('processor', processor, this.#limits.maxIdBytes);
-    assertValidId('node', node, this.#limits.maxIdBytes);
   }
 
   #assertOpen(): void {
@@ -187,69 +179,5 @@ export function prepareFenceCheck(db: Database): (fence: Fence) => void {
   };
 }
 
-/** The `FENCED` error for a fence that is no longer the segment's claim. */
-function fencedError(
-  fence: Fence,
-  current: { owner: string | null; token: number } | undefined,
-): EventedError {
-  const now = current
-    ? `now ${current.token} of ${current.owner ?? 'nobody: released'}`
-    : 'now unclaimed';
-  return new EventedError(
-    'FENCED',
-    `${fence.processor} segment ${fence.segment}: claim token ${fence.token} of ${fence.owner} was taken over (${now})`,
-    {
-      processor: fence.processor,
-      segment: fence.segment,
-      owner: fence.owner,
-      token: fence.token,
-      currentOwner: current?.owner ?? null,
-      currentToken: current?.token ?? null,
-    },
-  );
-}
-
-/** Checks a fence's fields with `INVALID_ARGUMENT` (or `LIMIT_EXCEEDED` for a long id). */
-export function assertFence(fence: unknown, limits: Pick<Limits, 'maxIdBytes'>): void {
-  if (typeof fence !== 'object' || fence === null) {
-    throw invalidArgument('fence', `must be an object, found ${describeValue(fence)}`);
-  }
-  const { processor, segment, owner, token } = fence as Record<string, unknown>;
-  assertValidId('fence.processor', processor, limits.maxIdBytes);
-  assertSegment('fence.segment', segment);
-  assertValidId('fence.owner', owner, limits.maxIdBytes);
-  if (typeof token !== 'number' || !Number.isSafeInteger(token) || token < 1) {
-    throw invalidArgument(
-      'fence.token',
-      `must be a positive integer, found ${describeValue(token)}`,
-    );
-  }
-}
-
-function assertSegment(field: string, segment: unknown): void {
-  if (
-    typeof segment !== 'number' ||
-    !Number.isInteger(segment) ||
-    segment < 0 ||
-    segment >= SEGMENT_LIMIT
-  ) {
-    throw invalidArgument(
-      field,
-      `must be an integer from 0 to ${SEGMENT_LIMIT - 1}, found ${describeValue(segment)}`,
-    );
-  }
-}
-
-function assertLease(leaseMs: unknown): void {
-  if (
-    typeof leaseMs !== 'number' ||
-    !Number.isInteger(leaseMs) ||
-    leaseMs < 1 ||
-    leaseMs > MAX_LEASE_MS
-  ) {
-    throw invalidArgument(
-      'leaseMs',
-      `must be an integer from 1 to ${MAX_LEASE_MS} (a day), found ${describeValue(leaseMs)}`,
-    );
-  }
-}
+/** The checkpoint store checks the fences it is given like release() does. */
+export { assertFence };
