@@ -1,7 +1,6 @@
-import { beforeEach } from 'vitest';
-import type { ClaimStore } from '@evented/core';
-import type { SuiteSetup, TestStorage } from '../support/setup.js';
-import { useStorage } from '../support/setup.js';
+import type { OptionalStoreTest } from '../support/optional-store.js';
+import { useOptionalStore } from '../support/optional-store.js';
+import type { SuiteSetup } from '../support/setup.js';
 
 /** A lease short enough to wait out in a test. */
 export const SHORT_LEASE_MS = 200;
@@ -14,9 +13,7 @@ export function outlive(): Promise<void> {
 }
 
 /** The storage of the running test and its claim store. */
-export interface ClaimTest extends TestStorage {
-  readonly claimStore: ClaimStore;
-}
+export type ClaimTest = OptionalStoreTest<'claimStore'>;
 
 /**
  * Opens a fresh storage before each test, like `useStorage`, and skips the test, saying
@@ -24,27 +21,5 @@ export interface ClaimTest extends TestStorage {
  * optional).
  */
 export function useClaimStore(setup: SuiteSetup): ClaimTest {
-  const t = useStorage(setup);
-  beforeEach((context) => {
-    if (!t.storage.claimStore) {
-      context.skip('this storage keeps no segment claims: Storage.claimStore is absent');
-    }
-  });
-  return {
-    get storage() {
-      return t.storage;
-    },
-    get eventStore() {
-      return t.eventStore;
-    },
-    get snapshotStore() {
-      return t.snapshotStore;
-    },
-    get checkpointStore() {
-      return t.checkpointStore;
-    },
-    get claimStore() {
-      return t.storage.claimStore!;
-    },
-  };
+  return useOptionalStore(setup, 'claimStore', 'this storage keeps no segment claims');
 }

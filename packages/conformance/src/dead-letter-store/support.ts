@@ -1,4 +1,4 @@
-import { beforeEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import type {
   DeadLetter,
   DeadLetterStore,
@@ -8,42 +8,19 @@ import type {
   StreamId,
 } from '@evented/core';
 import { newEvents } from '../support/events.js';
-import type { SuiteSetup, TestStorage } from '../support/setup.js';
-import { useStorage } from '../support/setup.js';
+import type { OptionalStoreTest } from '../support/optional-store.js';
+import { useOptionalStore } from '../support/optional-store.js';
+import type { SuiteSetup } from '../support/setup.js';
 
 /** The storage of the running test and its dead-letter store. */
-export interface DeadLetterTest extends TestStorage {
-  readonly deadLetterStore: DeadLetterStore;
-}
+export type DeadLetterTest = OptionalStoreTest<'deadLetterStore'>;
 
 /**
  * Opens a fresh storage before each test, like `useStorage`, and skips the test, saying
  * why, when the storage keeps no dead letters (`Storage.deadLetterStore` is optional).
  */
 export function useDeadLetterStore(setup: SuiteSetup): DeadLetterTest {
-  const t = useStorage(setup);
-  beforeEach((context) => {
-    if (!t.storage.deadLetterStore) {
-      context.skip('this storage keeps no dead letters: Storage.deadLetterStore is absent');
-    }
-  });
-  return {
-    get storage() {
-      return t.storage;
-    },
-    get eventStore() {
-      return t.eventStore;
-    },
-    get snapshotStore() {
-      return t.snapshotStore;
-    },
-    get checkpointStore() {
-      return t.checkpointStore;
-    },
-    get deadLetterStore() {
-      return t.storage.deadLetterStore!;
-    },
-  };
+  return useOptionalStore(setup, 'deadLetterStore', 'this storage keeps no dead letters');
 }
 
 /** Appends `count` events to a stream, any version, and returns them as recorded. */
