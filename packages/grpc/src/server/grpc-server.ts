@@ -68,6 +68,9 @@ export async function startGrpcServer(
 ): Promise<GrpcServer> {
   const maxMessageBytes = options.maxMessageBytes ?? defaultGrpcServerOptions.maxMessageBytes;
   const server = new Server({
+    // Channelz (grpc-js's introspection service, which evented does not serve) is on by
+    // default and keeps per-call counters and traces.
+    'grpc.enable_channelz': 0,
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
     ...(options.onCall && { interceptors: [observeCalls(options.onCall)] }),
