@@ -6,21 +6,30 @@
 export const BATCH_BYTES = 16 * 1024;
 
 /**
- * Sends what becomes ready in one turn of the event loop as one message: each part is a
- * message with one element of a repeated field, encoded, and encoded messages concatenated
- * are the message with all the elements. A part that would take the batch past
- * `maxBytes` sends the batch first. Fewer, larger messages cost less than one each, and a
- * server receives together the commands that its store can commit together.
+ * When a batch goes: `'turn'` at the end of this turn of the event loop (`setImmediate`),
+ * gathering what other I/O callbacks of the turn add; `'tick'` as soon as the promise
+ * callbacks running now are done (`process.nextTick`), before anything else runs.
+ */
+export type BatchFlush = 'turn' | 'tick';
+
+/**
+ * Sends what becomes ready together as one message: each part is a message with one
+ * element of a repeated field, encoded, and encoded messages concatenated are the message
+ * with all the elements. A part that would take the batch past `maxBytes` sends the batch
+ * first. Fewer, larger messages cost less than one each, and a server receives together
+ * the commands that its store can commit together.
  */
 export class MessageBatch {
   readonly #maxBytes: number;
   readonly #send: (message: Uint8Array) => void;
+  readonly #flush: BatchFlush;
   #parts: Uint8Array[] = [];
   #bytes = 0;
-  #scheduled: NodeJS.Immediate | undefined;
+  #scheduled = false;
 
-  constructor(maxBytes: number, send: (message: Uint8Array) => void) {
+  constructor(maxBytes: number, flush: BatchFlush, send: (message: Uint8Array) => void) {
     this.#maxBytes = maxBytes;
+    this.#flush = flush;
     this.#send = send;
   }
 
@@ -28,13 +37,15 @@ export class MessageBatch {
     if (this.#parts.length > 0 && this.#bytes + part.length > this.#maxBytes) this.flush();
     this.#parts.push(part);
     this.#bytes += part.length;
-    this.#scheduled ??= setImmediate(() => this.flush());
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    if (this.#flush === 'tick') process.nextTick(() => this.flush());
+    else setImmediate(() => this.flush());
   }
 
   /** Sends what is gathered now. */
   flush(): void {
-    clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
+    this.#scheduled = false;
     const parts = this.#parts;
     if (parts.length === 0) return;
     this.#parts = [];
@@ -44,8 +55,6 @@ export class MessageBatch {
 
   /** Drops what is gathered, unsent. */
   clear(): void {
-    clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
     this.#parts = [];
     this.#bytes = 0;
   }

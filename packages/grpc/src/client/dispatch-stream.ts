@@ -93,7 +93,7 @@ export class DispatchStream {
     const call = this.#client.bidiStream<Uint8Array, DispatchStreamResponse>('dispatchStream');
     const stream: Stream = {
       call,
-      commands: new MessageBatch(this.#batchBytes, (message) => call.write(message)),
+      commands: new MessageBatch(this.#batchBytes, 'turn', (message) => call.write(message)),
       pending: new Map(),
       idle: undefined,
       code: undefined,

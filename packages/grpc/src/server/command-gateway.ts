@@ -83,7 +83,9 @@ function dispatchStream(
     let ended = false;
     let paused = false;
     const closing = (): boolean => shutdown?.aborted === true;
-    const answers = new MessageBatch(Math.min(BATCH_BYTES, maxMessageBytes), (message) => {
+    // Answers go as soon as the commands committed together have all answered: before the
+    // processors woken by their events take the thread.
+    const answers = new MessageBatch(Math.min(BATCH_BYTES, maxMessageBytes), 'tick', (message) => {
       if (!ended && !call.cancelled) call.write(message);
     });
     const stop = (): void => {
