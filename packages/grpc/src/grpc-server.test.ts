@@ -151,16 +151,18 @@ describe('the gRPC server', () => {
     const { client, evented, server } = await start({ maxMessageBytes: 64 * 1024 });
     await client.dispatch(open('carl'));
     const head = await evented.storage.eventStore.headPosition();
-    const cases: [Promise<unknown>, string][] = [
-      [client.dispatch({ ...open('x'), domain: 'nope' }), 'UNKNOWN_DOMAIN'],
-      [client.dispatch({ ...open('') }), 'INVALID_ARGUMENT'],
-      [client.dispatch({ ...open('bad\u0000id') }), 'INVALID_ARGUMENT'],
+    // Each failure is caught as it happens: they do not come back in the order sent (the
+    // large command goes as a Dispatch call of its own, the others on the dispatch stream).
+    const cases: [Promise<string | undefined>, string][] = [
+      [codeOf(client.dispatch({ ...open('x'), domain: 'nope' })), 'UNKNOWN_DOMAIN'],
+      [codeOf(client.dispatch({ ...open('') })), 'INVALID_ARGUMENT'],
+      [codeOf(client.dispatch({ ...open('bad\u0000id') })), 'INVALID_ARGUMENT'],
       [
-        client.dispatch({ ...open('y'), data: { owner: 'y'.repeat(100 * 1024) } }),
+        codeOf(client.dispatch({ ...open('y'), data: { owner: 'y'.repeat(100 * 1024) } })),
         'LIMIT_EXCEEDED',
       ],
     ];
-    for (const [promise, code] of cases) expect(await codeOf(promise)).toBe(code);
+    for (const [failure, code] of cases) expect(await failure).toBe(code);
 
     const path = '/evented.v1.CommandGatewayService/Dispatch';
     const malformed = await rawCall(

@@ -4,12 +4,12 @@ import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 
 /**
  * A grpc-js service definition of a protobuf-es service descriptor, for clients: requests
- * are serialised, responses parsed, both with protobuf-es.
+ * are serialised, responses parsed, both with protobuf-es. A request already encoded (a
+ * `Uint8Array`) is sent as it is.
  */
 export function clientDefinition(service: DescService): ServiceDefinition {
   return definition(service, (input) => ({
-    requestSerialize: (message: unknown) =>
-      Buffer.from(toBinary(input, message as MessageShape<DescMessage>)),
+    requestSerialize: (message: unknown) => serialize(input, message),
     requestDeserialize: (bytes: Buffer) => fromBinary(input, bytes),
   }));
 }
@@ -17,7 +17,8 @@ export function clientDefinition(service: DescService): ServiceDefinition {
 /**
  * A grpc-js service definition for servers. Requests reach the handler as raw bytes, so
  * that the handler parses them itself and answers a malformed message with
- * INVALID_ARGUMENT instead of grpc-js's generic INTERNAL.
+ * INVALID_ARGUMENT instead of grpc-js's generic INTERNAL. A response already encoded (a
+ * `Uint8Array`) is sent as it is.
  */
 export function serverDefinition(service: DescService): ServiceDefinition {
   return definition(service, () => ({
@@ -43,10 +44,17 @@ function definition(
       responseStream:
         method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
       ...requestCodec(method.input),
-      responseSerialize: (message: unknown) =>
-        Buffer.from(toBinary(output, message as MessageShape<DescMessage>)),
+      responseSerialize: (message: unknown) => serialize(output, message),
       responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
     } as MethodDefinition<unknown, unknown>;
   }
   return methods;
+}
+
+function serialize(schema: DescMessage, message: unknown): Buffer {
+  const bytes =
+    message instanceof Uint8Array
+      ? message
+      : toBinary(schema, message as MessageShape<DescMessage>);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

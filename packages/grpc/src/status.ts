@@ -32,21 +32,49 @@ export const CODE_TRAILER = 'evented-code';
 /** The trailer that carries the error's details as JSON. */
 export const DETAILS_TRAILER = 'evented-details';
 
-/** The gRPC error a handler returns for any thrown value; unknown errors become INTERNAL. */
-export function toServiceError(error: unknown): Partial<ServiceError> {
+/**
+ * What a failed call reports of an error: the gRPC status code, evented's code, the message
+ * and the details as JSON. A failed call carries them in its status and trailers; a
+ * command answered on `DispatchStream` in a `DispatchError`.
+ */
+export interface ErrorReport {
+  readonly grpcStatus: status;
+  readonly code: EventedErrorCode;
+  readonly message: string;
+  /** A JSON object, every non-ASCII character escaped. */
+  readonly details: string;
+}
+
+/** The report of any thrown value; unknown errors become INTERNAL. */
+export function errorReport(error: unknown): ErrorReport {
   const evented = isEventedError(error)
     ? error
     : new EventedError('INTERNAL', error instanceof Error ? error.message : String(error));
-  const metadata = new Metadata();
-  metadata.set(CODE_TRAILER, evented.code);
-  metadata.set(DETAILS_TRAILER, asciiJson(evented.details));
+  return {
+    grpcStatus: statusOfCode[evented.code]?.grpc ?? status.INTERNAL,
+    code: evented.code,
+    message: evented.message,
+    details: asciiJson(evented.details),
+  };
+}
+
+/** The gRPC error a handler returns for any thrown value; unknown errors become INTERNAL. */
+export function toServiceError(error: unknown): Partial<ServiceError> {
+  const report = errorReport(error);
   return {
     name: 'EventedError',
-    code: statusOfCode[evented.code]?.grpc ?? status.INTERNAL,
-    details: evented.message,
-    message: evented.message,
-    metadata,
+    code: report.grpcStatus,
+    details: report.message,
+    message: report.message,
+    metadata: trailers(report),
   };
+}
+
+function trailers(report: ErrorReport): Metadata {
+  const metadata = new Metadata();
+  metadata.set(CODE_TRAILER, report.code);
+  metadata.set(DETAILS_TRAILER, report.details);
+  return metadata;
 }
 
 /**
@@ -80,25 +108,59 @@ export function fromServiceError(error: unknown): EventedError {
   if (isEventedError(error)) return error;
   const failure = error as Partial<ServiceError>;
   const trailer = failure.metadata?.get(CODE_TRAILER)[0];
+  const details = failure.metadata?.get(DETAILS_TRAILER)[0];
+  return eventedErrorOf(
+    {
+      grpcStatus: failure.code,
+      code: typeof trailer === 'string' ? trailer : undefined,
+      message: failure.details ?? failure.message ?? String(error),
+      details: typeof details === 'string' ? details : undefined,
+    },
+    error,
+  );
+}
+
+/**
+ * The evented error of a report received as data (a `DispatchError`): the same error
+ * {@link fromServiceError} makes of a call that failed with this status and trailers,
+ * caused by an error like the one grpc-js would have given.
+ */
+export function fromErrorReport(report: {
+  readonly grpcStatus: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details: string;
+}): EventedError {
+  const { grpcStatus, message } = report;
+  const cause = Object.assign(
+    new Error(`${grpcStatus} ${status[grpcStatus] ?? 'UNKNOWN'}: ${message}`),
+    { code: grpcStatus, details: message },
+  );
+  return eventedErrorOf(report, cause);
+}
+
+function eventedErrorOf(
+  report: {
+    readonly grpcStatus: number | undefined;
+    readonly code: string | undefined;
+    readonly message: string;
+    readonly details: string | undefined;
+  },
+  cause: unknown,
+): EventedError {
+  const { grpcStatus } = report;
   const code =
-    typeof trailer === 'string' && trailer in statusOfCode
-      ? (trailer as EventedErrorCode)
-      : (codeOfStatus[failure.code as status] ??
-        (failure.code === status.CANCELLED ? 'UNAVAILABLE' : 'INTERNAL'));
+    report.code !== undefined && report.code in statusOfCode
+      ? (report.code as EventedErrorCode)
+      : (codeOfStatus[grpcStatus as status] ??
+        (grpcStatus === status.CANCELLED ? 'UNAVAILABLE' : 'INTERNAL'));
   let details: Record<string, unknown> = {};
-  const detailsJson = failure.metadata?.get(DETAILS_TRAILER)[0];
-  if (typeof detailsJson === 'string') {
+  if (report.details !== undefined) {
     try {
-      details = JSON.parse(detailsJson) as Record<string, unknown>;
+      details = JSON.parse(report.details) as Record<string, unknown>;
     } catch {
       details = {};
     }
   }
-  const message = failure.details ?? failure.message ?? String(error);
-  return new EventedError(
-    code,
-    message,
-    { ...details, grpcStatus: failure.code },
-    { cause: error },
-  );
+  return new EventedError(code, report.message, { ...details, grpcStatus }, { cause });
 }

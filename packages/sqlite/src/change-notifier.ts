@@ -13,6 +13,7 @@ export class ChangeNotifier {
   readonly #dataVersion: Statement | undefined;
   readonly #pollIntervalMs: number;
   #lastDataVersion = 0;
+  #waking = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(db: Database, pollIntervalMs: number) {
@@ -30,9 +31,20 @@ export class ChangeNotifier {
     return waiting;
   }
 
-  /** Called after this connection committed new events. */
+  /**
+   * Called after this connection committed new events. The waiters wake once the promise
+   * callbacks running now are done (`process.nextTick`), before any I/O or timer: the
+   * appends of a group commit all call this from their callers' continuations, and those
+   * finish (and answer, for a server) before processors' reads and transactions take the
+   * thread. The appends of one turn wake the waiters once, on one read of the head.
+   */
   notify(): void {
-    if (this.#waiters.size > 0) this.#waiters.wake(BigInt(this.#head.get() as number));
+    if (this.#waiters.size === 0 || this.#waking) return;
+    this.#waking = true;
+    process.nextTick(() => {
+      this.#waking = false;
+      if (this.#waiters.size > 0) this.#waiters.wake(BigInt(this.#head.get() as number));
+    });
   }
 
   /** Resolves every waiter with `false`; used on close. */

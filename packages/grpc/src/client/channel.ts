@@ -1,5 +1,11 @@
 import type { DescService } from '@bufbuild/protobuf';
-import type { CallOptions, Client, ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import type {
+  CallOptions,
+  Client,
+  ClientDuplexStream,
+  ClientReadableStream,
+  ServiceError,
+} from '@grpc/grpc-js';
 import { credentials, makeGenericClientConstructor, Metadata } from '@grpc/grpc-js';
 import { fromServiceError } from '../status.js';
 import { clientDefinition } from '../service-definition.js';
@@ -22,6 +28,8 @@ export interface ChannelOptions {
 
 type StreamMethod = (request: unknown, metadata: Metadata) => ClientReadableStream<unknown>;
 
+type BidiMethod = (metadata: Metadata) => ClientDuplexStream<unknown, unknown>;
+
 type UnaryMethod = (
   request: unknown,
   metadata: Metadata,
@@ -32,6 +40,8 @@ type UnaryMethod = (
 /** A grpc-js client of one service, with typed unary calls that fail with `EventedError`s. */
 export class ServiceClient {
   readonly raw: Client;
+  /** The largest message sent or received. */
+  readonly maxMessageBytes: number;
   readonly #token: string | undefined;
 
   constructor(service: DescService, address: string, options: ChannelOptions = {}) {
@@ -42,9 +52,12 @@ export class ServiceClient {
       : credentials.createInsecure();
     const max = options.maxMessageBytes ?? 4 * 1024 * 1024;
     this.raw = new Constructor(address, channelCredentials, {
+      // Channelz (introspection nobody here reads) is on by default and costs on every call.
+      'grpc.enable_channelz': 0,
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
     });
+    this.maxMessageBytes = max;
     this.#token = options.token;
   }
 
@@ -71,6 +84,12 @@ export class ServiceClient {
   serverStream<Response>(method: string, request: unknown): ClientReadableStream<Response> {
     const start = (this.raw as unknown as Record<string, StreamMethod>)[method]!.bind(this.raw);
     return start(request, this.metadata()) as ClientReadableStream<Response>;
+  }
+
+  /** Starts a bidirectional streaming call by the method's local name (`dispatchStream`). */
+  bidiStream<Request, Response>(method: string): ClientDuplexStream<Request, Response> {
+    const start = (this.raw as unknown as Record<string, BidiMethod>)[method]!.bind(this.raw);
+    return start(this.metadata()) as ClientDuplexStream<Request, Response>;
   }
 
   close(): void {

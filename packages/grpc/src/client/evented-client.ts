@@ -65,6 +65,7 @@ import {
 import { fromServiceError } from '../status.js';
 import type { ChannelOptions } from './channel.js';
 import { ServiceClient } from './channel.js';
+import { DispatchStream } from './dispatch-stream.js';
 
 /** Options of {@link EventedClient}. */
 export interface EventedClientOptions extends ChannelOptions {
@@ -122,14 +123,23 @@ export class EventedClient {
   readonly #query: ServiceClient;
   readonly #admin: ServiceClient;
   readonly #codec: PayloadCodec;
+  readonly #dispatches: DispatchStream;
 
   constructor(address = '127.0.0.1:50051', options: EventedClientOptions = {}) {
     this.#commands = new ServiceClient(CommandGatewayService, address, options);
     this.#query = new ServiceClient(EventQueryService, address, options);
     this.#admin = new ServiceClient(AdminService, address, options);
     this.#codec = new PayloadCodec(options.registry);
+    this.#dispatches = new DispatchStream(this.#commands, (request) =>
+      this.#commands.unary<DispatchResponse>('dispatch', request),
+    );
   }
 
+  /**
+   * Runs a command on the server. Concurrent commands share one `DispatchStream` call
+   * (one `Dispatch` call each when the server lacks it, or with a `deadlineMs`); the
+   * results and errors are the same either way.
+   */
   async dispatch(
     command: Command,
     options: DispatchOptions & { deadlineMs?: number } = {},
@@ -139,11 +149,10 @@ export class EventedClient {
       waitFor: [...(options.waitFor ?? [])],
       waitTimeoutMs: options.timeoutMs ?? 0,
     });
-    const response = await this.#commands.unary<DispatchResponse>(
-      'dispatch',
-      request,
-      options.deadlineMs,
-    );
+    const response =
+      options.deadlineMs === undefined
+        ? await this.#dispatches.dispatch(request)
+        : await this.#commands.unary<DispatchResponse>('dispatch', request, options.deadlineMs);
     const events = response.events.map((event) => fromProtoEvent(event, this.#codec));
     return {
       domain: command.domain,
@@ -342,6 +351,7 @@ export class EventedClient {
   }
 
   close(): void {
+    this.#dispatches.close();
     this.#commands.close();
     this.#query.close();
     this.#admin.close();

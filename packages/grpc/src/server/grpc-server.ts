@@ -37,7 +37,10 @@ export interface GrpcServerOptions {
   readonly maxMessageBytes?: number;
   /** Message types that `Any` payloads may carry. */
   readonly registry?: Registry;
-  /** Told about every finished call (method, gRPC status code, duration): for metrics. */
+  /**
+   * Told about every finished call (method, gRPC status code, duration): for metrics. Each
+   * command sent on a `DispatchStream` counts as a `Dispatch` call.
+   */
   readonly onCall?: CallObserver;
 }
 
@@ -53,8 +56,9 @@ export interface GrpcServer {
   readonly address: string;
   /**
    * Stops accepting calls, ends live subscriptions with UNAVAILABLE (a client subscribes
-   * again elsewhere or later, from its last position), lets other calls in flight finish
-   * (up to `graceMs`), then closes.
+   * again elsewhere or later, from its last position), ends dispatch streams once their
+   * commands in flight are answered (later ones get UNAVAILABLE), lets other calls in
+   * flight finish (up to `graceMs`), then closes.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -69,6 +73,9 @@ export async function startGrpcServer(
 ): Promise<GrpcServer> {
   const maxMessageBytes = options.maxMessageBytes ?? defaultGrpcServerOptions.maxMessageBytes;
   const server = new Server({
+    // Channelz (grpc-js's introspection service, which evented does not serve) is on by
+    // default and keeps per-call counters and traces.
+    'grpc.enable_channelz': 0,
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
     ...(options.onCall && { interceptors: [observeCalls(options.onCall)] }),
@@ -78,7 +85,11 @@ export async function startGrpcServer(
   const authorize = bearerToken(options.token);
   server.addService(
     serverDefinition(CommandGatewayService),
-    commandGateway(evented, codec, authorize),
+    commandGateway(evented, codec, authorize, {
+      shutdown: shuttingDown.signal,
+      maxMessageBytes,
+      ...(options.onCall && { observe: options.onCall }),
+    }),
   );
   server.addService(
     serverDefinition(EventQueryService),
