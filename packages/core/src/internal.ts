@@ -55,3 +55,4 @@ export {
   closedError,
 } from './errors/errors.js';
 export { LogWaiters } from './event-store/log-waiters.js';
+export { oneHandler } from './processors/one-handler.js';

@@ -7,6 +7,7 @@ import type {
   Storage,
 } from '@evented/core';
 import { EventedError } from '@evented/core';
+import { oneHandler } from '@evented/core/internal';
 import type { PostgresClient, PostgresPool } from './connection.js';
 import { translatePostgresError } from './errors.js';
 
@@ -217,19 +218,4 @@ export function postgresProjector(options: PostgresProjectorOptions): PostgresPr
       },
     }),
   };
-}
-
-/** The batch handler, if the options chose it; fails unless exactly one handler is given. */
-function oneHandler(options: PostgresProjectorOptions): PostgresProjectorOptions['handleBatch'] {
-  const { handle, handleBatch } = options as Partial<Record<'handle' | 'handleBatch', unknown>>;
-  const given = [handle, handleBatch].filter((h) => h !== undefined);
-  if (given.length !== 1 || given.some((h) => typeof h !== 'function')) {
-    const found = given.length === 0 ? 'neither' : given.length === 2 ? 'both' : 'a non-function';
-    throw new EventedError(
-      'CONFIGURATION',
-      `projector ${String(options.name)} needs exactly one of handle and handleBatch, as a function; found ${found}`,
-      { processor: String(options.name) },
-    );
-  }
-  return options.handleBatch;
 }

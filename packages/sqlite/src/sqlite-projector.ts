@@ -8,6 +8,7 @@ import type {
   Storage,
 } from '@evented/core';
 import { EventedError } from '@evented/core';
+import { oneHandler } from '@evented/core/internal';
 
 /** What every {@link sqliteProjector} has, whichever way it takes its events. */
 interface SqliteProjectorBase {
@@ -186,19 +187,4 @@ export function sqliteProjector(options: SqliteProjectorOptions): SqliteProjecto
       },
     }),
   };
-}
-
-/** The batch handler, if the options chose it; fails unless exactly one handler is given. */
-function oneHandler(options: SqliteProjectorOptions): SqliteProjectorOptions['handleBatch'] {
-  const { handle, handleBatch } = options as Partial<Record<'handle' | 'handleBatch', unknown>>;
-  const given = [handle, handleBatch].filter((h) => h !== undefined);
-  if (given.length !== 1 || given.some((h) => typeof h !== 'function')) {
-    const found = given.length === 0 ? 'neither' : given.length === 2 ? 'both' : 'a non-function';
-    throw new EventedError(
-      'CONFIGURATION',
-      `projector ${String(options.name)} needs exactly one of handle and handleBatch, as a function; found ${found}`,
-      { processor: String(options.name) },
-    );
-  }
-  return options.handleBatch;
 }
